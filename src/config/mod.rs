@@ -1,0 +1,1 @@
+//! Layered configuration: built-in defaults < scenario file < appsettings.json < environment < `--set`, with the source of every value.

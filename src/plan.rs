@@ -1,0 +1,1 @@
+//! Capacity planning: the smallest pod limit meeting every SLO, with its risk.

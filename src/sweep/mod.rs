@@ -1,0 +1,1 @@
+//! Parameter sweeps and Monte Carlo replications, run in parallel and reduced deterministically.
