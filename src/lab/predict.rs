@@ -1,0 +1,354 @@
+//! Predicts a lab run with the simulator: maps a lab workload spec and its machine onto a
+//! [`RunSpec`], runs it, and reports the lab summary's columns.
+
+use super::machine::LabMachine;
+use super::spec::{LabSpec, LabSpecError};
+use crate::sim::gc::{GcSettings, MachineSpec, MachineSpeed};
+use crate::sim::observe::{NullObserver, Observer, Outcome, Summary};
+use crate::sim::pod::{PodSpec, RestartPolicy};
+use crate::sim::process::ProcessSpec;
+use crate::sim::workload::network::NetworkSpec;
+use crate::sim::workload::objects::{Lifetime, LifetimeShare, SizeDistribution};
+use crate::sim::workload::state::{StateBackend, StateSpec};
+use crate::sim::workload::traffic::{RateProfile, TrafficSpec};
+use crate::sim::workload::{PinnedPoolSpec, WorkloadSpec};
+use crate::sim::{RunSpec, simulate};
+
+const MIB: f64 = 1_048_576.0;
+
+/// GC knobs given on the command line as the lab's environment variables
+/// (`COMPlus_gcServer=1`, `DOTNET_GCHeapHardLimit=0x20000000`, ...), applied over the spec's own.
+pub type KnobOverrides = Vec<(String, String)>;
+
+/// Cost of allocating on the lab's reference host when the loop runs unthrottled: seconds per
+/// object and per byte (object zeroing), per allocating thread.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct AllocationCost {
+    /// Seconds per object allocated.
+    pub per_object_s: f64,
+    /// Seconds per byte allocated.
+    pub per_byte_s: f64,
+}
+
+impl Default for AllocationCost {
+    fn default() -> Self {
+        AllocationCost {
+            per_object_s: 14e-9,
+            per_byte_s: 0.042e-9,
+        }
+    }
+}
+
+/// The lab summary columns memsim predicts.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LabPrediction {
+    /// Spec name.
+    pub spec: String,
+    /// `ok`, `oom` (managed OutOfMemoryException) or `killed` (emulated pod limit).
+    pub outcome: &'static str,
+    /// GCs that condemned gen0 only.
+    pub gen0_count: u64,
+    /// GCs that condemned gen1.
+    pub gen1_count: u64,
+    /// GCs that condemned gen2.
+    pub gen2_count: u64,
+    /// Background GCs.
+    pub background_gc_count: u64,
+    /// Peak resident memory, bytes.
+    pub peak_rss_bytes: f64,
+    /// Largest heap size after a GC, bytes.
+    pub peak_heap_after_gc_bytes: f64,
+    /// Total GC pause, ms.
+    pub pause_total_ms: f64,
+    /// Longest GC pause, ms.
+    pub pause_max_ms: f64,
+}
+
+impl LabPrediction {
+    /// The CSV header of [`LabPrediction::csv_row`].
+    pub const CSV_HEADER: &'static str = "spec,outcome,gen0_count,gen1_count,gen2_count,background_gc_count,peak_rss_bytes,peak_heap_after_gc_bytes,pause_total_ms,pause_max_ms";
+
+    /// One CSV row.
+    pub fn csv_row(&self) -> String {
+        format!(
+            "{},{},{},{},{},{},{:.0},{:.0},{:.3},{:.3}",
+            self.spec,
+            self.outcome,
+            self.gen0_count,
+            self.gen1_count,
+            self.gen2_count,
+            self.background_gc_count,
+            self.peak_rss_bytes,
+            self.peak_heap_after_gc_bytes,
+            self.pause_total_ms,
+            self.pause_max_ms
+        )
+    }
+}
+
+fn hex_or_dec(v: &str) -> Option<u64> {
+    let t = v.trim();
+    let t = t
+        .strip_prefix("0x")
+        .or_else(|| t.strip_prefix("0X"))
+        .unwrap_or(t);
+    u64::from_str_radix(t, 16).ok()
+}
+
+/// Builds the GC settings of a spec on a machine, with command-line knob overrides.
+fn gc_settings(
+    spec: &LabSpec,
+    machine: &LabMachine,
+    overrides: &KnobOverrides,
+) -> Result<GcSettings, LabSpecError> {
+    let mut s = GcSettings {
+        profile: machine.profile,
+        ..Default::default()
+    };
+    s.server = spec.num("gc.server")? != 0.0;
+    s.concurrent = spec.num("gc.concurrent")? != 0.0;
+    let hl = spec.num("gc.heap_hard_limit_mb")?;
+    if hl > 0.0 {
+        s.heap_hard_limit = Some((hl * MIB) as u64);
+    }
+    let hlp = spec.num("gc.heap_hard_limit_percent")?;
+    if hlp > 0.0 {
+        s.heap_hard_limit_percent = Some(hlp as u32);
+    }
+    let hc = spec.num("gc.heap_count")?;
+    if hc > 0.0 {
+        s.heap_count = Some(hc as u32);
+    }
+    let g0 = spec.num("gc.gen0size_mb")?;
+    if g0 > 0.0 {
+        s.gen0size = Some((g0 * MIB) as u64);
+    }
+    let mut knobs: Vec<(String, String)> = spec
+        .env
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    knobs.extend(overrides.iter().cloned());
+    for (k, v) in knobs {
+        let bare = k
+            .strip_prefix("COMPlus_")
+            .or_else(|| k.strip_prefix("DOTNET_"))
+            .unwrap_or(&k)
+            .to_ascii_lowercase();
+        let n = hex_or_dec(&v);
+        match bare.as_str() {
+            "gcserver" => s.server = n.unwrap_or(0) != 0,
+            "gcconcurrent" => s.concurrent = n.unwrap_or(1) != 0,
+            "gcheaphardlimit" => s.heap_hard_limit = n.filter(|x| *x > 0),
+            "gcheaphardlimitpercent" => {
+                s.heap_hard_limit_percent = n.map(|x| x as u32).filter(|x| *x > 0)
+            }
+            "gcheapcount" => s.heap_count = n.map(|x| x as u32).filter(|x| *x > 0),
+            "gcgen0size" => s.gen0size = n.filter(|x| *x > 0),
+            "gcgen0maxbudget" => s.gen0_max_budget = n.filter(|x| *x > 0),
+            "gcdynamicadaptationmode" => s.datas = n.map(|x| x == 1),
+            "gcconservememory" => s.conserve_memory = n.map(|x| x as u32),
+            _ => {}
+        }
+    }
+    Ok(s)
+}
+
+fn sizes(spec: &LabSpec) -> Result<SizeDistribution, LabSpecError> {
+    let small = || -> Result<SizeDistribution, LabSpecError> {
+        Ok(SizeDistribution::LogNormal {
+            median: spec.num("size.median")?,
+            sigma: spec.num("size.sigma")?,
+            min: spec.num("size.min")?,
+            max: spec.num("size.max")?,
+        })
+    };
+    Ok(match spec.get("size.dist") {
+        "lognormal" => small()?,
+        "mixture" => SizeDistribution::Mixture {
+            small: Box::new(small()?),
+            large: Box::new(SizeDistribution::LogNormal {
+                median: spec.num("size.large_median")?,
+                sigma: spec.num("size.large_sigma")?,
+                min: spec.num("size.large_min")?.max(85_000.0),
+                max: spec.num("size.large_max")?,
+            }),
+            large_byte_fraction: spec.num("size.large_fraction")?,
+        },
+        _ => SizeDistribution::Fixed {
+            bytes: spec.num("size.bytes")?,
+        },
+    })
+}
+
+/// Maps a lab spec on a machine onto a simulator run.
+pub fn run_spec(
+    spec: &LabSpec,
+    machine: &LabMachine,
+    overrides: &KnobOverrides,
+) -> Result<RunSpec, LabSpecError> {
+    let gc = gc_settings(spec, machine, overrides)?;
+    let threads = spec.num("threads")?.max(1.0) as u32;
+    let rate = spec.num("alloc_rate_mb_s")?;
+    let dist = sizes(spec)?;
+    let facts = dist.facts(gc.loh_threshold as f64);
+    let cost = AllocationCost::default();
+    let per_thread = 1.0 / (cost.per_object_s / facts.mean_object_bytes.max(1.0) + cost.per_byte_s);
+    let capacity_bytes = per_thread * threads.min(machine.cores.max(1)) as f64;
+    let duration = spec.num("duration_s")?;
+    let total = spec.num("total_alloc_mb")?;
+    let profile = {
+        let period = spec.num("burst.period_ms")? / 1000.0;
+        let on = spec.num("burst.on_fraction")?;
+        if period > 0.0 && on < 1.0 {
+            RateProfile::DutyCycle {
+                period_s: period,
+                on_fraction: on,
+            }
+        } else {
+            RateProfile::Constant
+        }
+    };
+    let mut lifetimes = Vec::new();
+    let surv = spec.num("survive.fraction")?;
+    if surv > 0.0 {
+        let ms = spec.num("survive.lifetime_ms")?;
+        let mb = spec.num("survive.lifetime_mb")?;
+        let lifetime = if mb > 0.0 {
+            Lifetime::MeanAllocatedBytes(mb * MIB)
+        } else {
+            Lifetime::MeanSeconds(ms / 1000.0)
+        };
+        lifetimes.push(LifetimeShare {
+            fraction: surv,
+            lifetime,
+        });
+    }
+    let state = {
+        let initial = spec.num("state.initial_mb")? * MIB;
+        let per_s = spec.num("state.rate_mb_s")? * MIB;
+        let per_gb = spec.num("state.mb_per_gb")?;
+        let cap = spec.num("state.cap_mb")? * MIB;
+        let update = spec.num("state.update_mb_s")? * MIB;
+        let entry = spec.num("state.entry_bytes")?;
+        // Entries are held in chunks of 4,096 references (8 bytes each) besides the entries.
+        let overhead = 1.0 + 8.0 / entry.max(8.0);
+        (initial > 0.0 || per_s > 0.0 || per_gb > 0.0).then(|| StateSpec {
+            backend: StateBackend::Heap,
+            initial_bytes: initial * overhead,
+            growth_per_s: per_s * overhead,
+            growth_per_allocated_byte: per_gb / 1024.0 * overhead,
+            cap_bytes: (cap > 0.0).then_some(cap * overhead),
+            update_per_s: update,
+            entry_bytes: entry,
+            ..Default::default()
+        })
+    };
+    let pool = {
+        let buffers = spec.num("pool.buffers")?;
+        let len = spec.num("pool.buffer_bytes")?;
+        let object = ((len + 24.0) / 8.0).ceil() * 8.0;
+        let replace = spec.num("pool.rent_per_s")? * spec.num("pool.replace_fraction")?;
+        (buffers > 0.0).then_some(PinnedPoolSpec {
+            buffers,
+            buffer_bytes: object,
+            replacements_per_s: replace,
+        })
+    };
+    let pod_limit = spec.num("pod.limit_mb")?;
+    let enforce = spec.num("pod.enforce")? != 0.0;
+    let horizon = if duration > 0.0 { duration } else { 3600.0 };
+    Ok(RunSpec {
+        name: spec.name.clone(),
+        seed: spec.num("seed")? as u64,
+        horizon_s: horizon,
+        sample_interval_s: spec.num("sample_ms")?.max(1.0) / 1000.0,
+        machine: MachineSpec {
+            cores: machine.cores,
+            largest_cache_bytes: machine.largest_cache_bytes,
+            physical_memory_bytes: machine.mem_total_bytes,
+            container_limit_bytes: None,
+            speed: MachineSpeed::default(),
+        },
+        gc,
+        process: ProcessSpec {
+            runtime_baseline_bytes: machine.rss_at_start_bytes,
+            code_bytes: 0.0,
+            code_warmup_s: 0.0,
+            threads: 0,
+            stack_bytes_per_thread: 0.0,
+            native_bytes: spec.num("native.mb")? * MIB,
+        },
+        pod: PodSpec {
+            request_bytes: None,
+            limit_bytes: (enforce && pod_limit > 0.0).then_some(pod_limit * MIB),
+            restart: RestartPolicy::Never,
+            limit_check_interval_s: Some(spec.num("sample_ms")?.max(1.0) / 1000.0),
+        },
+        workload: WorkloadSpec {
+            traffic: TrafficSpec {
+                base_records_per_s: rate,
+                profile,
+                bursts: None,
+            },
+            bytes_per_record: MIB,
+            sizes: dist,
+            lifetimes,
+            threads,
+            capacity_records_per_s: Some(capacity_bytes / MIB),
+            unthrottled: rate <= 0.0,
+            stop_after_bytes: (total > 0.0).then_some(total * MIB),
+            // The lab writes only element 0 of each array: a large object on fresh pages touches
+            // one page.
+            large_object_touch_fraction: if facts.mean_large_object_bytes > 0.0 {
+                (4096.0 / facts.mean_large_object_bytes).min(1.0)
+            } else {
+                1.0
+            },
+        },
+        state,
+        pinned_pool: pool,
+        network: NetworkSpec::default(),
+        build_initial_state: true,
+    })
+}
+
+/// Predicts one lab spec on a machine.
+pub fn predict(
+    spec: &LabSpec,
+    machine: &LabMachine,
+    overrides: &KnobOverrides,
+) -> Result<LabPrediction, LabSpecError> {
+    predict_observed(spec, machine, overrides, &mut NullObserver).map(|(p, _)| p)
+}
+
+/// Predicts one lab spec and reports every sample and GC to `observer`.
+pub fn predict_observed(
+    spec: &LabSpec,
+    machine: &LabMachine,
+    overrides: &KnobOverrides,
+    observer: &mut dyn Observer,
+) -> Result<(LabPrediction, Summary), LabSpecError> {
+    let rs = run_spec(spec, machine, overrides)?;
+    let s = simulate(&rs, observer);
+    let outcome = match s.outcome {
+        Outcome::Ok => "ok",
+        Outcome::ManagedOom => "oom",
+        Outcome::OomKilled => "killed",
+    };
+    Ok((
+        LabPrediction {
+            spec: spec.name.clone(),
+            outcome,
+            gen0_count: s.gc_counts[0],
+            gen1_count: s.gc_counts[1],
+            gen2_count: s.gc_counts[2],
+            background_gc_count: s.background_gcs,
+            peak_rss_bytes: s.peak_rss,
+            peak_heap_after_gc_bytes: s.peak_heap_after_gc,
+            pause_total_ms: s.pause_total_s * 1000.0,
+            pause_max_ms: s.pause_max_s * 1000.0,
+        },
+        s,
+    ))
+}

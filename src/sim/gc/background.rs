@@ -1,0 +1,151 @@
+//! Background (concurrent) gen2 GCs: two short suspensions, a concurrent mark whose length grows
+//! with the live gen2 and LOH, and a sweep that turns what was dead when marking started into free
+//! space. While one runs, gen2 requests become foreground gen1s, and large-object allocation does
+//! not trigger GCs but may have to wait (`bgc_loh_should_allocate`).
+
+use super::heap::{GEN0, GEN2, LOH};
+use super::record::{GcKind, GcReason, GcRecord};
+use super::settings::HeapLayout;
+use super::{Gc, GcEnv};
+
+/// A background GC in progress.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Background {
+    index: u64,
+    start_s: f64,
+    /// When its sweep completes, seconds.
+    pub end_s: f64,
+    heap_before: f64,
+    dead_gen2: f64,
+    dead_loh: f64,
+    gen2_begin: f64,
+    gen2_survived: f64,
+    loh_begin: f64,
+    loh_survived: f64,
+    /// LOH size when it started, bytes.
+    loh_begin_size: f64,
+    /// LOH size after the previous gen2, bytes.
+    loh_end_size: f64,
+    /// Large-object bytes allocated at the end of the LOH since it started.
+    pub loh_allocated: f64,
+    /// Bytes promoted into gen2 by foreground GCs while it ran.
+    pub gen2_in: f64,
+    reasons: u32,
+    pause_s: f64,
+}
+
+/// Below this LOH size (10 × the 3 MB LOH minimum budget) large allocation never waits.
+const LOH_FREE_ALLOCATION: f64 = 30.0 * 1_048_576.0;
+
+impl Background {
+    /// Whether large-object allocation must wait for this background GC to finish: the LOH has
+    /// doubled since it started, or was already twice its size after the previous gen2.
+    pub fn loh_must_wait(&self, gc: &Gc) -> bool {
+        let per_heap = gc.heaps as f64;
+        let begin = self.loh_begin_size / per_heap;
+        let increased = self.loh_allocated / per_heap;
+        if begin + increased < LOH_FREE_ALLOCATION {
+            return false;
+        }
+        let end = (self.loh_end_size / per_heap).max(1.0);
+        begin >= 2.0 * end || increased >= begin
+    }
+}
+
+impl Gc {
+    /// Starts a background gen2 at `now_s`; returns the pause of its first suspension.
+    pub(crate) fn start_background(&mut self, now_s: f64, reasons: u32) -> f64 {
+        let index = self.take_index();
+        let g2 = &self.heap.gens[GEN2];
+        let lh = &self.heap.gens[LOH];
+        let duration =
+            self.pauses
+                .background_duration_s(g2.live_total(), lh.live_total(), self.heaps);
+        let pause = self.pauses.background_pause_s;
+        self.background = Some(Background {
+            index,
+            start_s: now_s,
+            end_s: now_s + pause + duration,
+            heap_before: self.heap.total_size(),
+            dead_gen2: g2.dead(),
+            dead_loh: lh.dead(),
+            gen2_begin: g2.obj,
+            gen2_survived: g2.live_total(),
+            loh_begin: lh.obj,
+            loh_survived: lh.live_total(),
+            loh_begin_size: lh.size(),
+            loh_end_size: self.loh_end_size,
+            loh_allocated: 0.0,
+            gen2_in: 0.0,
+            reasons,
+            pause_s: pause,
+        });
+        self.gc_count += 1;
+        for g in 0..=2 {
+            self.clocks[g] = super::Clock {
+                time_s: now_s,
+                gc_count: self.gc_count,
+            };
+        }
+        self.stats.by_generation[2] += 1;
+        self.stats.background += 1;
+        self.note_pause(pause, self.heap.total_size());
+        pause
+    }
+
+    /// Ends the background GC in progress at `now_s`: its sweep reclaims what was dead when marking
+    /// started, and gen2 and the LOH get new budgets. Returns its record.
+    pub fn finish_background(&mut self, now_s: f64) -> Option<GcRecord> {
+        let b = self.background.take()?;
+        for (g, dead) in [(GEN2, b.dead_gen2), (LOH, b.dead_loh)] {
+            let gn = &mut self.heap.gens[g];
+            let reclaim = dead.min(gn.dead());
+            gn.obj -= reclaim;
+            gn.free += reclaim;
+        }
+        let env = GcEnv {
+            process_resident: self.resident_bytes(),
+        };
+        self.old_budgets(
+            now_s,
+            b.gen2_begin,
+            b.gen2_survived,
+            b.loh_begin,
+            b.gen2_in,
+            &env,
+        );
+        if self.tuning.layout == HeapLayout::Regions {
+            // On regions the large object whose allocation started this GC completes after the
+            // LOH budget was reset, so it is not charged: one more object per cycle (lab .NET 8).
+            self.heap.gens[LOH].remaining += self.mean_large_object();
+        }
+        self.heap.gens[GEN2].collections += 1;
+        self.loh_end_size = self.heap.gens[LOH].size();
+        self.mem
+            .after_gc(&self.heap, &self.tuning, self.heaps, 2, now_s, true);
+        let heap_after = self.heap.total_size();
+        self.stats.peak_heap_after_gc = self.stats.peak_heap_after_gc.max(heap_after);
+        let _ = GEN0;
+        Some(GcRecord {
+            index: b.index,
+            start_s: b.start_s,
+            generation: 2,
+            kind: GcKind::Background,
+            reason: GcReason::AllocSmall,
+            pause_s: b.pause_s,
+            duration_s: now_s - b.start_s,
+            compacting: false,
+            promoted_up: true,
+            heap_before: b.heap_before,
+            heap_after,
+            survived: b.gen2_survived + b.loh_survived,
+            promoted: 0.0,
+            gen_after: self.gen_sizes(),
+            fragmentation_after: self.heap.total_free(),
+            gen0_budget: self.gen0_budget_per_heap(),
+            heaps: self.heaps,
+            committed_after: self.committed_bytes(),
+            condemn_reasons: b.reasons,
+        })
+    }
+}

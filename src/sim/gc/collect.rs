@@ -1,0 +1,801 @@
+//! One GC trigger and one blocking collection: the condemn decision, promotion (`mark_phase`'s
+//! promotion test), compaction or sweeping (`decide_on_compacting`), pinned objects (demotion on
+//! segments, whole-region promotion on regions), segment expansion, the new budgets
+//! (`compute_new_dynamic_data`, Server GC's join and smoothing, DATAS' cap), and the heap hard
+//! limit's out-of-memory path.
+
+use super::budget::{self, SurvivalFacts};
+use super::condemn::Decision;
+use super::heap::{GEN0, GEN1, GEN2, LOH, NGEN, Placement};
+use super::pause::{GcWork, PauseKind};
+use super::record::{GcKind, GcReason, GcRecord, condemn_bits};
+use super::settings::HeapLayout;
+use super::{Collection, Gc, GcEnv};
+
+/// Planned fragmentation limits of `decide_on_compacting` for gen0, gen1, gen2 GCs: bytes and
+/// share of the condemned generations.
+const FRAG_LIMIT: [(f64, f64); 3] = [(40_000.0, 0.5), (80_000.0, 0.5), (200_000.0, 0.25)];
+
+/// A region holding pinned objects is promoted whole when at least this share of it is pinned
+/// (`demotion_pinned_ratio_th`).
+const PINNED_REGION_SHARE: f64 = 0.01;
+
+impl Gc {
+    /// Runs the GC(s) that an allocation trigger causes at `now_s` and returns what happened.
+    pub fn collect(&mut self, now_s: f64, reason: GcReason, env: &GcEnv) -> Collection {
+        let mut out = Collection::default();
+        let mut t = now_s;
+        // The budget that triggered is used up (flows reach it only to within rounding).
+        match reason {
+            GcReason::AllocSmall => {
+                self.heap.gens[GEN0].remaining = self.heap.gens[GEN0].remaining.min(0.0)
+            }
+            GcReason::AllocLarge => {
+                self.heap.gens[LOH].remaining = self.heap.gens[LOH].remaining.min(0.0)
+            }
+            _ => {}
+        }
+        let decision = self.generation_to_condemn(now_s, reason, env);
+        if decision.generation == 2 && !decision.blocking && self.background.is_none() {
+            // `check_for_ephemeral_alloc`: an exhausted gen0 (or gen1) budget gets an ephemeral GC
+            // in the same suspension, before the background GC starts.
+            let eph = if reason == GcReason::OutOfSpaceSoh {
+                Some(1)
+            } else if self.heap.gens[GEN0].remaining <= 0.0 {
+                Some(if self.heap.gens[GEN1].remaining <= 0.0 {
+                    1
+                } else {
+                    0
+                })
+            } else {
+                None
+            };
+            if let Some(e) = eph {
+                let d = Decision {
+                    generation: e,
+                    blocking: true,
+                    force_promotion: false,
+                    compact_loh: false,
+                    reasons: decision.reasons | condemn_bits::BEFORE_BGC,
+                };
+                let rec = self.blocking(t, reason, &d, env);
+                t += rec.pause_s;
+                out.pause_s += rec.pause_s;
+                out.records.push(rec);
+            }
+            let p = self.start_background(t, decision.reasons);
+            t += p;
+            out.pause_s += p;
+        } else {
+            let during_bgc = self.background.is_some();
+            let mut rec = self.blocking(t, reason, &decision, env);
+            if during_bgc {
+                rec.kind = GcKind::Foreground;
+            }
+            t += rec.pause_s;
+            out.pause_s += rec.pause_s;
+            out.records.push(rec);
+        }
+        // The allocator's out-of-space path under a hard limit: when the allocation still does not
+        // fit, wait for a background GC, run one full compacting GC, then give up.
+        if self.tuning.hard_limit.is_some() {
+            let need = self.allocation_need(reason);
+            if self.mem.short_of_room(self, need, false) {
+                if self.background.is_some() {
+                    let end = self.background_end_s().unwrap_or(t).max(t);
+                    if let Some(r) = self.finish_background(end) {
+                        out.records.push(r);
+                    }
+                    out.pause_s += end - t;
+                    t = end;
+                }
+                let d = Decision {
+                    generation: 2,
+                    blocking: true,
+                    force_promotion: true,
+                    compact_loh: true,
+                    reasons: condemn_bits::BEFORE_OOM,
+                };
+                let rec = self.blocking(t, reason, &d, env);
+                out.pause_s += rec.pause_s;
+                out.records.push(rec);
+                if self.mem.short_of_room(self, need, false) {
+                    out.out_of_memory = true;
+                }
+            }
+        }
+        out
+    }
+
+    /// Bytes per heap an allocation needs to proceed after a GC: room for gen0's allocation to
+    /// resume (`end_space_after_gc`), or one large object.
+    fn allocation_need(&self, reason: GcReason) -> f64 {
+        match reason {
+            GcReason::AllocLarge | GcReason::OutOfSpaceLoh => self.mean_large_object(),
+            _ => self.end_space_after_gc(),
+        }
+    }
+
+    /// Mean size of the large objects being allocated, bytes.
+    pub(crate) fn mean_large_object(&self) -> f64 {
+        let c = &self.heap.classes;
+        let n = c.len().max(1) as f64;
+        c.iter().map(|k| k.large_object_bytes).sum::<f64>() / n
+    }
+
+    /// Objects marked in the condemned generations (what fills the mark list).
+    fn marked_objects(&self, n: usize) -> f64 {
+        let mut objs = 0.0;
+        for g in 0..=n.min(GEN2) {
+            for (c, class) in self.heap.classes.iter().enumerate() {
+                objs += self.heap.gens[g].live[c] / class.object_bytes.max(16.0);
+            }
+        }
+        objs
+    }
+
+    /// All objects, live or dead, in the condemned small-object generations.
+    fn condemned_objects(&self, n: usize) -> f64 {
+        let dead_size = self
+            .heap
+            .classes
+            .first()
+            .map(|c| c.object_bytes)
+            .unwrap_or(256.0)
+            .max(16.0);
+        let mut objs = 0.0;
+        for g in 0..=n.min(GEN2) {
+            objs += self.heap.gens[g].dead() / dead_size;
+        }
+        objs + self.marked_objects(n)
+    }
+
+    /// Entries of the mark list per heap: when a GC marks more objects, its plan phase walks every
+    /// object instead.
+    fn mark_list_entries(&self) -> f64 {
+        let seg = self.tuning.seg_size;
+        if self.tuning.server {
+            (seg / 640.0).max(8192.0).min(150_000.0)
+        } else {
+            match self.tuning.layout {
+                HeapLayout::Segments => (seg / 2048.0).max(8192.0),
+                // Regions size the list from the region, not the segment; the lab's .NET 8 traces
+                // show the full walk from about 16k marked objects.
+                HeapLayout::Regions => 16_384.0,
+            }
+        }
+    }
+
+    /// `decide_on_compacting` for a blocking GC of `n`.
+    fn decide_compacting(&self, n: usize, d: &Decision, env: &GcEnv) -> bool {
+        if d.reasons & condemn_bits::BEFORE_OOM != 0 {
+            return true;
+        }
+        let g = &self.heap.gens;
+        if n < 2
+            && !self.tuning.concurrent
+            && (self.gen0_reduction_count > 0 || self.memory_load(env) >= 0.95)
+        {
+            return true;
+        }
+        if self.tuning.layout == HeapLayout::Segments && n < 2 && !self.ephemeral_fits_after(n) {
+            return true;
+        }
+        if let Some(limit) = self.tuning.hard_limit
+            && (limit - self.committed_bytes()) / (self.heaps as f64) < self.end_space_after_gc()
+        {
+            return true;
+        }
+        let size: f64 = (0..=n).map(|k| g[k].size()).sum();
+        let frag: f64 = (0..=n).map(|k| g[k].dead() + g[k].free).sum();
+        let (limit, burden) = FRAG_LIMIT[n];
+        size > 0.0 && frag >= limit * self.heaps as f64 && frag / size >= burden
+    }
+
+    /// Whether the ephemeral segment would still have room after this GC for the next budget
+    /// (`ephemeral_gen_fit_p(tuning_deciding_compaction)`).
+    fn ephemeral_fits_after(&self, n: usize) -> bool {
+        let per_heap = self.heaps as f64;
+        let g = &self.heap.gens;
+        let survivors: f64 = (0..=n).map(|k| g[k].live_total()).sum();
+        let untouched: f64 = (n + 1..GEN2).map(|k| g[k].size()).sum();
+        let planned = (self.mem.gen2_on_ephemeral + survivors + untouched) / per_heap;
+        let approx_new = (2.0 * self.tuning.gen0_min).max(2.0 / 3.0 * g[GEN0].desired / per_heap);
+        self.tuning.seg_size - planned > approx_new
+    }
+
+    /// The promotion test of `mark_phase`: promote when the survivors exceed `m` or the next older
+    /// generation is smaller than `m`, with `m = Σ min_budget(g)·(g+1)·k` (k = 0.06 WKS, 0.1 SVR).
+    fn promotion_test(&self, n: usize, survivors: f64) -> bool {
+        let k = if self.tuning.server { 0.1 } else { 0.06 };
+        let mins = [self.tuning.gen0_min, self.tuning.gen1_min];
+        let m: f64 = (0..=n.min(1)).map(|g| mins[g] * (g as f64 + 1.0) * k).sum();
+        let older = (n + 1).min(GEN2);
+        let per_heap = self.heaps as f64;
+        let older_size = (self.heap.gens[older].current + self.allocated_since(older)) / per_heap;
+        m > older_size || survivors / per_heap > m
+    }
+
+    /// Runs one blocking GC of generations `0..=n` (and the LOH when `n` is 2).
+    pub(crate) fn blocking(
+        &mut self,
+        now_s: f64,
+        reason: GcReason,
+        d: &Decision,
+        env: &GcEnv,
+    ) -> GcRecord {
+        let n = d.generation as usize;
+        let heaps = self.heaps;
+        let per_heap = heaps as f64;
+        let layout = self.tuning.layout;
+        let index = self.take_index();
+        let heap_before = self.heap.total_size();
+        let nclass = self.heap.classes.len();
+
+        // Mark: survivors of the condemned generations by class and placement.
+        let compacting = self.decide_compacting(n, d, env);
+        let survivors_by_gen: Vec<f64> = (0..NGEN)
+            .map(|g| {
+                if g <= n || (n == 2 && g == LOH) {
+                    self.heap.gens[g].live_total()
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        let condemned_survivors: f64 = survivors_by_gen[..=n].iter().sum();
+        let promote = n == 2
+            || d.force_promotion
+            || !compacting
+            || self.promotion_test(n, condemned_survivors);
+        let mut work = GcWork {
+            swept: !compacting,
+            ..Default::default()
+        };
+        for g in 0..=n {
+            for (c, class) in self.heap.classes.iter().enumerate() {
+                let live = self.heap.gens[g].live[c];
+                if class.pinned() {
+                    work.pinned += live;
+                } else if class.placement == Placement::Scattered {
+                    work.scattered += live;
+                } else {
+                    work.packed += live;
+                }
+            }
+        }
+        if n == 2 {
+            work.old_live = survivors_by_gen[GEN2];
+            work.loh_live = survivors_by_gen[LOH];
+            // The gen2 survivors are marked, not copied, unless the GC compacts.
+            let old_packed = self.heap.gens[GEN2].live_total();
+            work.packed -= old_packed.min(work.packed);
+            if compacting {
+                work.packed += old_packed;
+            }
+        }
+        work.ephemeral_bytes = (0..=n.min(1)).map(|g| self.heap.gens[g].size()).sum();
+        let mark_list_overflow = self.marked_objects(n) / per_heap > self.mark_list_entries();
+        if n == 2 || self.background.is_some() || mark_list_overflow {
+            work.walked_objects = self.condemned_objects(n.min(1));
+        }
+
+        // Plan and relocate.
+        let begins: [f64; NGEN] = std::array::from_fn(|g| self.heap.gens[g].obj);
+        let mut promoted_into = [0.0f64; NGEN];
+        let mut expanded = false;
+        if n == 2 {
+            let g2 = &mut self.heap.gens[GEN2];
+            let dead = g2.dead();
+            g2.obj = g2.live_total();
+            g2.free = if compacting { 0.0 } else { g2.free + dead };
+            let lh = &mut self.heap.gens[LOH];
+            let dead = lh.dead();
+            lh.obj = lh.live_total();
+            lh.free = if d.compact_loh { 0.0 } else { lh.free + dead };
+        }
+        for g in (0..=n.min(1)).rev() {
+            let target = if promote { g + 1 } else { g };
+            let extent = self.heap.gens[g].size();
+            let dead = self.heap.gens[g].dead();
+            let pinned_bytes = self.heap.pinned_live(g);
+            let pins = |placement: Placement| -> (f64, f64) {
+                let mut bytes = 0.0;
+                let mut objects = 0.0;
+                for (i, c) in self.heap.classes.iter().enumerate() {
+                    if c.pinned() && c.placement == placement {
+                        bytes += self.heap.gens[g].live[i];
+                        objects += self.heap.gens[g].live[i] / c.object_bytes.max(1.0);
+                    }
+                }
+                (bytes, objects)
+            };
+            let (scattered_pin_bytes, scattered_pins) = pins(Placement::Scattered);
+            let (packed_pin_bytes, _) = pins(Placement::Packed);
+            // Segments: pins scattered among garbage keep the plan from compacting past them, so
+            // the gen1/gen0 boundary is planned before the oldest of them: every pin and the gaps
+            // between them are demoted to gen0 (with P pins spread evenly the span is (P−1)/(P+1)
+            // of the condemned space). A pool allocated in one piece is passed over and promoted.
+            let region = self.tuning.region_size.max(1.0);
+            // Where the survivors of generation g go: `to_target` (promoted, or compacted in place
+            // when not promoting), `to_gen0` (demoted), and free space that moves with them.
+            let mut to_target_share = 1.0; // of non-pinned survivors
+            let mut pinned_to_gen0 = false;
+            let mut nonpinned_to_gen0_share = 0.0;
+            let mut target_free = 0.0;
+            let mut gen0_free = 0.0;
+            if !compacting {
+                // Sweeping promotes in place: dead objects become free space of the target.
+                target_free = dead + self.heap.gens[g].free;
+            } else if layout == HeapLayout::Segments && scattered_pins >= 1.0 {
+                // Pins scattered among garbage keep the plan from compacting past them: the
+                // gen1/gen0 boundary is planned before the oldest, so every pin, the gaps between
+                // them and the survivors planned after the oldest stay in (or return to) gen0.
+                // With P pins spread evenly the span is (P−1)/(P+1) of the condemned space.
+                let span = (scattered_pins - 1.0) / (scattered_pins + 1.0);
+                pinned_to_gen0 = true;
+                nonpinned_to_gen0_share = span;
+                to_target_share = 1.0 - span;
+                let nonpinned = self.heap.gens[g].live_total() - pinned_bytes;
+                gen0_free = (extent * span - pinned_bytes - nonpinned * span).max(0.0);
+            } else if layout == HeapLayout::Regions && pinned_bytes > 0.0 {
+                // A region holding at least 1% of pinned bytes keeps its place and is promoted
+                // whole, free space and all; one holding less is demoted to gen0 whole. A packed
+                // pool fills its regions; scattered pins spread over the rest.
+                let packed_regions = (packed_pin_bytes / region).ceil();
+                let rest = ((extent - packed_regions * region) / region)
+                    .ceil()
+                    .max(1.0);
+                let (kept, demoted) = if scattered_pins >= 1.0 {
+                    let obj = scattered_pin_bytes / scattered_pins;
+                    let need = ((PINNED_REGION_SHARE * region) / obj).ceil().max(1.0) as u32;
+                    let lambda = scattered_pins / rest;
+                    let kept = rest * poisson_at_least(lambda, need);
+                    (
+                        kept,
+                        rest * (poisson_at_least(lambda, 1) - poisson_at_least(lambda, need)),
+                    )
+                } else {
+                    (0.0, 0.0)
+                };
+                let kept_bytes = ((packed_regions + kept) * region).min(extent);
+                let kept_share_rest = if extent > packed_regions * region {
+                    (kept * region / (extent - packed_regions * region)).min(1.0)
+                } else {
+                    0.0
+                };
+                let nonpinned = self.heap.gens[g].live_total() - pinned_bytes;
+                let kept_live = packed_pin_bytes
+                    + scattered_pin_bytes
+                        * if kept + demoted > 0.0 {
+                            kept / (kept + demoted)
+                        } else {
+                            1.0
+                        }
+                    + nonpinned * kept_share_rest;
+                target_free = (kept_bytes - kept_live).max(0.0);
+                let demoted_pins = scattered_pin_bytes
+                    * if kept + demoted > 0.0 {
+                        demoted / (kept + demoted)
+                    } else {
+                        0.0
+                    };
+                gen0_free = (demoted * region - demoted_pins - nonpinned * demoted / rest).max(0.0);
+                let demoted_share = (demoted / rest).min(1.0);
+                nonpinned_to_gen0_share = demoted_share;
+                to_target_share = 1.0 - demoted_share;
+                pinned_to_gen0 = false;
+            }
+            let mut stay_obj = 0.0;
+            for c in 0..nclass {
+                let live = self.heap.gens[g].live[c];
+                if live <= 0.0 {
+                    continue;
+                }
+                let pinned = self.heap.classes[c].pinned();
+                let to_gen0 = if pinned {
+                    if pinned_to_gen0 { live } else { 0.0 }
+                } else {
+                    live * nonpinned_to_gen0_share
+                };
+                let to_target = if pinned {
+                    live - to_gen0
+                } else {
+                    live * to_target_share
+                };
+                let rest = live - to_gen0 - to_target;
+                self.heap.gens[g].live[c] = rest.max(0.0);
+                stay_obj += rest.max(0.0);
+                for (dest, bytes) in [(GEN0, to_gen0), (target, to_target)] {
+                    if bytes <= 0.0 {
+                        continue;
+                    }
+                    if dest == g {
+                        self.heap.gens[g].live[c] += bytes;
+                        stay_obj += bytes;
+                    } else {
+                        self.heap.gens[dest].live[c] += bytes;
+                        self.heap.gens[dest].obj += bytes;
+                        if dest > g {
+                            promoted_into[dest] += bytes;
+                        }
+                    }
+                }
+            }
+            let gn = &mut self.heap.gens[g];
+            gn.obj = stay_obj;
+            gn.free = 0.0;
+            if target != g {
+                self.heap.gens[target].free += target_free;
+            } else {
+                self.heap.gens[g].free += target_free;
+            }
+            self.heap.gens[GEN0].free += gen0_free;
+            if g == GEN1 && target == GEN2 && layout == HeapLayout::Segments {
+                self.mem.gen2_on_ephemeral += promoted_into[GEN2];
+            }
+        }
+
+        // Segments: a compacting GC whose planned ephemeral generations no longer fit on the
+        // segment moves them to a new one (gen2 stays behind), or asks the next GC to do it.
+        if layout == HeapLayout::Segments
+            && compacting
+            && n >= 1
+            && self.tuning.hard_limit.is_none()
+        {
+            let per = |x: f64| x / per_heap;
+            let g = &self.heap.gens;
+            let planned = per(self.mem.gen2_on_ephemeral + g[GEN1].size() + g[GEN0].size());
+            let approx_new =
+                (2.0 * self.tuning.gen0_min).max(2.0 / 3.0 * g[GEN0].desired / per_heap);
+            if self.tuning.seg_size - planned <= approx_new + 2.0 * self.tuning.gen1_min {
+                expanded = true;
+            }
+        }
+        if n == 2 && self.expand_in_next_full_gc {
+            expanded = true;
+        }
+        if expanded {
+            self.expand_in_next_full_gc = false;
+            self.mem.expanded(&self.heap);
+        }
+        if n == 2 {
+            self.mem.gen2_on_ephemeral =
+                self.mem.gen2_on_ephemeral.min(self.heap.gens[GEN2].size());
+        }
+
+        if let Some(b) = self.background.as_mut() {
+            b.gen2_in += promoted_into[GEN2];
+        }
+        // Budgets.
+        self.update_budgets(now_s, n, &begins, &survivors_by_gen, &promoted_into, env);
+        if n < 2 {
+            // `compute_in`: what was promoted into the next older generation consumes its budget.
+            self.heap.gens[n + 1].remaining -= promoted_into[n + 1];
+            if layout == HeapLayout::Regions && n == 0 {
+                self.heap.gens[GEN2].remaining -= promoted_into[GEN2];
+            }
+        }
+
+        // Clocks and counters.
+        self.gc_count += 1;
+        for g in 0..=n {
+            self.clocks[g] = super::Clock {
+                time_s: now_s,
+                gc_count: self.gc_count,
+            };
+        }
+        self.stats.by_generation[n] += 1;
+        if n == 2 && compacting {
+            self.stats.compacting_gen2 += 1;
+        }
+        if n == 2 {
+            self.elevation_locked = !compacting || promoted_into[GEN2] >= begins[GEN1].max(1.0);
+            self.mem_loh_end_size();
+        }
+
+        let kind = [PauseKind::Gen0, PauseKind::Gen1, PauseKind::Gen2][n];
+        let pause = self.pauses.pause_s(kind, &work, heaps);
+        self.mem
+            .after_gc(&self.heap, &self.tuning, heaps, n, now_s + pause, false);
+        self.last_gc_end_s = now_s + pause;
+        self.running_amount = self.heap.gens[GEN0].remaining;
+        if let Some(ds) = self.datas.as_mut() {
+            ds.note_gc(now_s, pause, n);
+        }
+        let heap_after = self.heap.total_size();
+        self.note_pause(pause, heap_after);
+        GcRecord {
+            index,
+            start_s: now_s,
+            generation: n as u8,
+            kind: GcKind::Blocking,
+            reason,
+            pause_s: pause,
+            duration_s: pause,
+            compacting,
+            promoted_up: promote,
+            heap_before,
+            heap_after,
+            survived: condemned_survivors,
+            promoted: promoted_into[GEN1] + promoted_into[GEN2],
+            gen_after: self.gen_sizes(),
+            fragmentation_after: self.heap.total_free(),
+            gen0_budget: self.gen0_budget_per_heap(),
+            heaps,
+            committed_after: self.committed_bytes(),
+            condemn_reasons: d.reasons,
+        }
+    }
+
+    fn mem_loh_end_size(&mut self) {
+        self.loh_end_size = self.heap.gens[LOH].size();
+    }
+
+    /// `compute_new_dynamic_data` for the condemned generations, then Server GC's join.
+    fn update_budgets(
+        &mut self,
+        now_s: f64,
+        n: usize,
+        begins: &[f64; NGEN],
+        survivors: &[f64],
+        promoted_into: &[f64; NGEN],
+        env: &GcEnv,
+    ) {
+        let per_heap = self.heaps as f64;
+        let regions = self.tuning.layout == HeapLayout::Regions;
+        // gen0.
+        let g0 = &self.heap.gens[GEN0];
+        let facts0 = SurvivalFacts {
+            begin: begins[GEN0] / per_heap,
+            survived: survivors[GEN0] / per_heap,
+            current: g0.obj / per_heap,
+            fragmentation: g0.free / per_heap,
+            previous: g0.desired / per_heap,
+            used_fraction: used_fraction(g0.desired, g0.remaining),
+            since_last_s: now_s - g0.last_gc_s,
+        };
+        let mut b0 = budget::gen0_budget(&self.tuning, &facts0);
+        self.gen0_reduction_count = if g0.free / per_heap > self.tuning.gen0_min {
+            2
+        } else {
+            self.gen0_reduction_count.saturating_sub(1)
+        };
+        if self.gen0_reduction_count > 0 && !self.tuning.datas {
+            b0 = b0.min(self.tuning.gen0_min.max(self.tuning.gen0_max / 3.0));
+        }
+        if self.tuning.datas {
+            let older: f64 = [GEN1, GEN2, LOH]
+                .iter()
+                .map(|&k| self.heap.gens[k].obj)
+                .sum::<f64>()
+                / per_heap;
+            let share = 0.5 * (10.0 / self.tuning.conserve.max(1) as f64 - 1.0);
+            b0 = self.tuning.gen0_min.max(b0.min(share * older));
+        }
+        if !self.tuning.server && n >= 1 {
+            b0 = self.joined_youngest_desired(b0, env);
+        }
+        if self.tuning.server {
+            b0 = self.server_gen0_join(b0, env);
+        }
+        let survived0 = survivors[GEN0];
+        set_budget(
+            &mut self.heap.gens[GEN0],
+            b0 * per_heap,
+            now_s,
+            begins[GEN0],
+            survived0,
+        );
+        // gen1.
+        if n >= 1 {
+            let g1 = &self.heap.gens[GEN1];
+            // `compute_in` ran first: what this GC promoted into gen1 counts as used budget.
+            let gc_new = g1.remaining - promoted_into[GEN1];
+            let facts1 = SurvivalFacts {
+                begin: begins[GEN1] / per_heap,
+                survived: survivors[GEN1] / per_heap,
+                previous: g1.desired / per_heap,
+                used_fraction: used_fraction(g1.desired, gc_new),
+                since_last_s: now_s - g1.last_gc_s,
+                ..Default::default()
+            };
+            let b1 = budget::gen1_budget(&self.tuning, &facts1) * per_heap;
+            set_budget(
+                &mut self.heap.gens[GEN1],
+                b1,
+                now_s,
+                begins[GEN1],
+                survivors[GEN1],
+            );
+            if regions {
+                self.heap.gens[GEN1].remaining -= promoted_into[GEN1];
+            }
+        }
+        // gen2 and the LOH.
+        if n == 2 {
+            let in2 = promoted_into[GEN2];
+            self.old_budgets(now_s, begins[GEN2], survivors[GEN2], begins[LOH], in2, env);
+        }
+        for g in 0..=n {
+            let gn = &mut self.heap.gens[g];
+            gn.current = gn.obj;
+        }
+        if n == 2 {
+            let lh = &mut self.heap.gens[LOH];
+            lh.current = lh.obj;
+        }
+    }
+
+    /// gen2 and LOH budgets after a gen2 (blocking, or the sweep of a background GC).
+    pub(crate) fn old_budgets(
+        &mut self,
+        now_s: f64,
+        gen2_begin: f64,
+        gen2_survived: f64,
+        loh_begin: f64,
+        in2: f64,
+        env: &GcEnv,
+    ) {
+        let per_heap = self.heaps as f64;
+        let regions = self.tuning.layout == HeapLayout::Regions;
+        let g2 = &self.heap.gens[GEN2];
+        let facts2 = SurvivalFacts {
+            begin: gen2_begin / per_heap,
+            survived: gen2_survived / per_heap,
+            current: g2.obj / per_heap,
+            fragmentation: g2.free / per_heap,
+            previous: g2.desired / per_heap,
+            used_fraction: used_fraction(g2.desired, g2.remaining - in2),
+            since_last_s: now_s - g2.last_gc_s,
+        };
+        let b2 = budget::gen2_budget(&self.tuning, &facts2);
+        let lh = &self.heap.gens[LOH];
+        let facts_loh = SurvivalFacts {
+            begin: loh_begin / per_heap,
+            survived: lh.live_total() / per_heap,
+            current: lh.obj / per_heap,
+            fragmentation: lh.free / per_heap,
+            previous: lh.desired / per_heap,
+            used_fraction: used_fraction(lh.desired, lh.remaining),
+            since_last_s: now_s - lh.last_gc_s,
+        };
+        let available = (self.tuning.total_memory - env.process_resident).max(0.0) / per_heap;
+        let mut bl = budget::loh_budget(&self.tuning, &facts_loh, b2, available);
+        if self.tuning.server {
+            let count = (self.stats.by_generation[2] + 1).min(3) as f64;
+            self.loh_smoothed = bl / count + self.loh_smoothed * (count - 1.0) / count;
+            bl = self.loh_smoothed.max(self.tuning.loh_min);
+        }
+        let loh_survived = self.heap.gens[LOH].live_total();
+        set_budget(
+            &mut self.heap.gens[GEN2],
+            b2 * per_heap,
+            now_s,
+            gen2_begin,
+            gen2_survived,
+        );
+        if regions {
+            self.heap.gens[GEN2].remaining -= in2;
+        }
+        set_budget(
+            &mut self.heap.gens[LOH],
+            bl * per_heap,
+            now_s,
+            loh_begin,
+            loh_survived,
+        );
+        self.heap.gens[GEN2].current = self.heap.gens[GEN2].obj;
+        self.heap.gens[LOH].current = self.heap.gens[LOH].obj;
+    }
+
+    /// `joined_youngest_desired`: trims a large gen0 budget when memory is getting full.
+    fn joined_youngest_desired(&mut self, per_heap_budget: f64, env: &GcEnv) -> f64 {
+        let mb16 = 16.0 * 1_048_576.0;
+        if per_heap_budget <= mb16 {
+            return per_heap_budget;
+        }
+        let n = self.heaps as f64;
+        let cpus = if self.tuning.server {
+            1.0
+        } else {
+            self.tuning.max_heaps.max(1) as f64
+        };
+        let one_pct = self.tuning.total_memory
+            / 100.0
+            / if self.tuning.server {
+                1.0
+            } else {
+                cpus.max(1.0)
+            };
+        let load = self.memory_load(env) * 100.0;
+        let total = per_heap_budget * n;
+        if load >= 85.0 || total > one_pct.max(mb16 * n) {
+            let t = if load < 85.0 {
+                total.min((85.0 - load) * one_pct)
+            } else if self.tuning.layout == HeapLayout::Segments {
+                one_pct.max(mb16 * n)
+            } else {
+                total.min(one_pct.max(mb16 * n))
+            };
+            let d = (t / n).min(self.tuning.gen0_max);
+            if d < per_heap_budget {
+                self.gen0_reduction_count = 2;
+            }
+            return d.max(self.tuning.gen0_min.min(d));
+        }
+        per_heap_budget
+    }
+
+    /// Server GC: the gen0 budget is averaged over heaps, smoothed, snapped to the minimum when
+    /// small, then trimmed by memory load.
+    fn server_gen0_join(&mut self, d: f64, env: &GcEnv) -> f64 {
+        let n = self.heaps as f64;
+        let t = &self.tuning;
+        let mut sm = match t.layout {
+            HeapLayout::Segments => d / 3.0 + self.gen0_smoothed * 2.0 / 3.0,
+            HeapLayout::Regions => {
+                let k = (self.stats.by_generation.iter().sum::<u64>() + 1).min(3) as f64;
+                let total = (d * n) / k + self.gen0_smoothed * n * (k - 1.0) / k;
+                (total / n).max(t.gen0_min)
+            }
+        };
+        if t.hard_limit.is_none() && t.gen0_min <= t.llc && sm <= 2.0 * t.gen0_min {
+            sm = t.gen0_min;
+        }
+        sm = sm.clamp(t.gen0_min, t.gen0_max);
+        self.gen0_smoothed = sm;
+        self.joined_youngest_desired(sm, env)
+    }
+}
+
+/// P(X ≥ k) for X Poisson with mean `lambda`.
+fn poisson_at_least(lambda: f64, k: u32) -> f64 {
+    if k == 0 {
+        return 1.0;
+    }
+    let mut term = (-lambda).exp();
+    let mut below = term;
+    for i in 1..k {
+        term *= lambda / i as f64;
+        below += term;
+    }
+    (1.0 - below).clamp(0.0, 1.0)
+}
+
+/// Fraction of a budget used: `(desired − new_allocation) / desired`.
+pub(crate) fn used_fraction(desired: f64, remaining: f64) -> f64 {
+    if desired <= 0.0 {
+        return 1.0;
+    }
+    ((desired - remaining) / desired).clamp(0.0, 1.0)
+}
+
+/// Sets a new budget and the survival facts of the GC that set it.
+pub(crate) fn set_budget(
+    g: &mut super::heap::Generation,
+    budget: f64,
+    now_s: f64,
+    begin: f64,
+    survived: f64,
+) {
+    g.desired = budget;
+    g.remaining = budget;
+    g.collections += 1;
+    g.last_gc_s = now_s;
+    g.begin_size = begin;
+    g.survived = survived;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn poisson_tail_matches_the_closed_form() {
+        let l: f64 = 12.0;
+        let want = 1.0 - (-l).exp() * (1.0 + l);
+        assert!((poisson_at_least(l, 2) - want).abs() < 1e-12);
+        assert_eq!(poisson_at_least(3.0, 0), 1.0);
+    }
+}

@@ -1,0 +1,263 @@
+//! Committed and resident memory of the GC heap, and the heap hard limit.
+//!
+//! * The small-object heap commits memory as allocation reaches new pages; after a GC the space it
+//!   freed stays committed up to a slack the runtime keeps for the next gen0 budget
+//!   (`decommit_ephemeral_segment_pages` on segments: after a gen1/gen2 GC the slack is
+//!   `max(min(seg/32, gen0_max, gen2/10), gen0 budget)`, after a Workstation gen0 GC excess slack is
+//!   trimmed at most every 5 s; on regions free regions stay committed and the surplus is
+//!   decommitted at 160 KiB per ms). Allocation contexts are zeroed as they are handed out, so
+//!   committed small-object memory is resident.
+//! * The Large Object Heap commits as it grows; after a gen2 sweep the free space at its end is
+//!   released. Large objects placed on fresh pages are resident only where the application writes
+//!   them; space reused from the free list is cleared by the allocator and so resident.
+//! * Bookkeeping (card table, brick table, mark array) is committed in proportion to the heap and
+//!   counts against the hard limit.
+
+use super::Gc;
+use super::heap::{Flows, GEN0, GEN1, GEN2, Heap, LOH};
+use super::record::GcReason;
+use super::settings::HeapLayout;
+use super::tuning::GcTuning;
+
+const PAGE: f64 = 4096.0;
+
+/// GC bookkeeping committed per byte of heap (card and brick tables, the background GC's mark
+/// array): ~3% on the lab's runtimes, fitted to where a hard-limited heap runs out of memory.
+pub const BOOKKEEPING_SHARE: f64 = 0.03;
+/// Share of the bookkeeping that is resident (the mark array is touched only by background GCs).
+const BOOKKEEPING_RESIDENT: f64 = 0.3;
+/// Regions decommit free regions at this rate, bytes per second (160 KiB per ms).
+const REGION_DECOMMIT_RATE: f64 = 160.0 * 1024.0 * 1000.0;
+
+/// Committed-memory state of the GC.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Memory {
+    layout: HeapLayout,
+    /// Committed small-object-heap memory (all of it touched), bytes.
+    pub soh_committed: f64,
+    /// Committed LOH memory, bytes.
+    pub loh_committed: f64,
+    /// Part of the committed LOH that was never written, bytes.
+    pub loh_untouched: f64,
+    /// gen2 bytes that sit on the current ephemeral segment (segments only).
+    pub gen2_on_ephemeral: f64,
+    desired_high: f64,
+    last_decommit_s: f64,
+}
+
+impl Memory {
+    /// Nothing committed yet.
+    pub fn new(tuning: &GcTuning) -> Memory {
+        Memory {
+            layout: tuning.layout,
+            soh_committed: 0.0,
+            loh_committed: 0.0,
+            loh_untouched: 0.0,
+            gen2_on_ephemeral: 0.0,
+            desired_high: 0.0,
+            last_decommit_s: 0.0,
+        }
+    }
+
+    fn soh_size(heap: &Heap) -> f64 {
+        heap.gens[GEN0].size() + heap.gens[GEN1].size() + heap.gens[GEN2].size()
+    }
+
+    /// Committed heap memory and bookkeeping, bytes.
+    pub fn committed(&self, heap: &Heap) -> f64 {
+        let h = self.soh_committed.max(Self::soh_size(heap))
+            + self.loh_committed.max(heap.gens[LOH].size());
+        h * (1.0 + BOOKKEEPING_SHARE)
+    }
+
+    /// Resident part of the committed memory, bytes.
+    pub fn resident(&self, heap: &Heap) -> f64 {
+        let soh = self.soh_committed.max(Self::soh_size(heap));
+        let loh = (self.loh_committed.max(heap.gens[LOH].size()) - self.loh_untouched).max(0.0);
+        (soh + loh) + (soh + self.loh_committed) * BOOKKEEPING_SHARE * BOOKKEEPING_RESIDENT
+    }
+
+    /// Updates commitments after allocation: `loh_alloc` large-object bytes of which `reused` came
+    /// from the LOH free list.
+    pub fn after_allocation(&mut self, heap: &Heap, flows: &Flows, loh_alloc: f64, reused: f64) {
+        let soh = Self::soh_size(heap);
+        if soh > self.soh_committed {
+            self.soh_committed = soh;
+        }
+        if loh_alloc > 0.0 {
+            // Reused free space is cleared by the allocator: it becomes resident.
+            if reused > 0.0 && self.loh_committed > 0.0 {
+                let share = (self.loh_untouched / self.loh_committed).clamp(0.0, 1.0);
+                self.loh_untouched -= reused * share;
+            }
+            let fresh = (heap.gens[LOH].size() - self.loh_committed).max(0.0);
+            if fresh > 0.0 {
+                let total: f64 = flows.loh.iter().sum();
+                let touch = if total > 0.0 {
+                    flows
+                        .loh
+                        .iter()
+                        .zip(&heap.classes)
+                        .map(|(r, c)| r * c.large_touch_fraction)
+                        .sum::<f64>()
+                        / total
+                } else {
+                    1.0
+                };
+                self.loh_untouched += fresh * (1.0 - touch.clamp(0.0, 1.0));
+                self.loh_committed += fresh;
+            }
+            self.loh_untouched = self.loh_untouched.clamp(0.0, self.loh_committed);
+        }
+    }
+
+    /// Seconds until allocation at `flows` needs more commit than the hard limit allows, and the
+    /// reason the allocator gives; `None` without a hard limit or when never.
+    pub fn time_to_commit_limit(&self, gc: &Gc, flows: &Flows) -> Option<(f64, GcReason)> {
+        let limit = gc.tuning.hard_limit?;
+        let heap = &gc.heap;
+        let k = 1.0 + BOOKKEEPING_SHARE;
+        let headroom = limit - self.committed(heap);
+        let soh = flows.soh_total();
+        let loh = flows.loh_total();
+        // Commit grows only once the retained slack (SOH) or the free list (LOH) is used up.
+        let t_soh = if soh > 0.0 {
+            (self.soh_committed - Self::soh_size(heap)).max(0.0) / soh
+        } else {
+            f64::INFINITY
+        };
+        let t_loh = if loh > 0.0 {
+            heap.gens[LOH].free.max(0.0) / loh
+        } else {
+            f64::INFINITY
+        };
+        let mut points = [
+            (t_soh, soh, GcReason::OutOfSpaceSoh),
+            (t_loh, loh, GcReason::OutOfSpaceLoh),
+        ];
+        points.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let (mut t, mut rate, mut left) = (0.0, 0.0, headroom.max(0.0));
+        let mut reason = GcReason::OutOfSpaceSoh;
+        for (start, r, why) in points {
+            if !start.is_finite() {
+                break;
+            }
+            if rate > 0.0 && t + left / (rate * k) <= start {
+                return Some((t + left / (rate * k), reason));
+            }
+            left -= rate * k * (start - t);
+            t = start;
+            rate += r;
+            if r >= rate - r {
+                reason = why;
+            }
+        }
+        (rate > 0.0).then(|| (t + left.max(0.0) / (rate * k), reason))
+    }
+
+    /// Whether an allocation of `need` bytes per heap cannot be satisfied under the hard limit even
+    /// if every dead object were reclaimed.
+    pub fn short_of_room(&self, gc: &Gc, need_per_heap: f64, live_only: bool) -> bool {
+        let Some(limit) = gc.tuning.hard_limit else {
+            return false;
+        };
+        let heap = &gc.heap;
+        let data = if live_only {
+            heap.gens.iter().map(|g| g.live_total()).sum::<f64>()
+        } else {
+            Self::soh_size(heap) - heap.gens[GEN0].size() + heap.gens[LOH].size()
+        };
+        data * (1.0 + BOOKKEEPING_SHARE) + need_per_heap * gc.heaps as f64 > limit
+    }
+
+    /// Releases memory after a blocking GC of `n` (or a background GC's sweep, `n` = 2) at `now_s`.
+    pub fn after_gc(
+        &mut self,
+        gc_heap: &Heap,
+        tuning: &GcTuning,
+        heaps: u32,
+        n: usize,
+        now_s: f64,
+        background: bool,
+    ) {
+        let per_heap = heaps as f64;
+        let soh = Self::soh_size(gc_heap);
+        let slack = (self.soh_committed - soh).max(0.0);
+        let budget = gc_heap.gens[GEN0].desired;
+        let mut keep = slack;
+        match self.layout {
+            HeapLayout::Segments => {
+                if !background {
+                    if !tuning.server {
+                        if budget > self.desired_high {
+                            self.desired_high = budget + 512.0 * 1024.0;
+                        }
+                        if now_s - self.last_decommit_s >= 5.0 {
+                            keep = keep.min(self.desired_high);
+                            self.last_decommit_s = now_s;
+                            self.desired_high = 0.0;
+                        }
+                    }
+                    if n >= 1 {
+                        let gen2 = gc_heap.gens[GEN2].size() / per_heap;
+                        let k = (tuning.seg_size / 32.0)
+                            .min(tuning.gen0_max)
+                            .min(gen2 / 10.0)
+                            * per_heap;
+                        keep = keep.min(k.max(budget));
+                    }
+                }
+                // Only tails of at least 100 pages are decommitted, leaving 32 pages.
+                if slack - keep >= (keep + 2.0 * PAGE).max(100.0 * PAGE) {
+                    self.soh_committed = soh + keep.max(32.0 * PAGE);
+                }
+            }
+            HeapLayout::Regions => {
+                if !background {
+                    // Free regions beyond what the next budgets need are decommitted gradually.
+                    let need = budget + gc_heap.gens[GEN1].desired.max(0.0);
+                    let elapsed = now_s - self.last_decommit_s;
+                    if slack > need && (tuning.server || elapsed >= 0.1) {
+                        let allowance = REGION_DECOMMIT_RATE * elapsed.min(10.0);
+                        keep = (slack - allowance).max(need);
+                        self.last_decommit_s = now_s;
+                    }
+                }
+                self.soh_committed = soh + keep;
+            }
+        }
+        if n == 2 {
+            // The sweep releases the free space at the end of the LOH: with live objects spread
+            // evenly, about one gap in (live objects + 1).
+            let lh = &gc_heap.gens[LOH];
+            let objects = heap_large_objects(gc_heap);
+            let trailing = lh.free / (objects + 1.0);
+            let new_committed = (lh.size() - trailing).max(lh.obj);
+            if new_committed < self.loh_committed {
+                let share = if self.loh_committed > 0.0 {
+                    self.loh_untouched / self.loh_committed
+                } else {
+                    0.0
+                };
+                self.loh_committed = new_committed;
+                self.loh_untouched = (self.loh_committed * share).min(self.loh_committed);
+            }
+        }
+    }
+
+    /// The ephemeral segment was replaced by a new one: gen2 stays behind on the old segment, and
+    /// the new segment is committed only for what was copied into it.
+    pub fn expanded(&mut self, heap: &Heap) {
+        self.gen2_on_ephemeral = 0.0;
+        self.soh_committed = Self::soh_size(heap);
+    }
+}
+
+/// Number of live large objects (for the share of free space that ends up at the LOH's end).
+fn heap_large_objects(heap: &Heap) -> f64 {
+    heap.classes
+        .iter()
+        .enumerate()
+        .map(|(i, c)| heap.gens[LOH].live[i] / c.large_object_bytes.max(85_000.0))
+        .sum()
+}

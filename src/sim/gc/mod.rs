@@ -1,0 +1,309 @@
+//! The .NET (CoreCLR) garbage collector: generations and budgets, which generation a GC condemns,
+//! promotion and demotion, pinning, background GCs, compaction and sweeping, committed and
+//! resident memory, pauses, DATAS and the heap hard limit.
+//!
+//! The model follows the runtime's own rules — `generation_to_condemn`, `desired_new_allocation`,
+//! `compute_new_dynamic_data`, the promotion decision of `mark_phase`, `decide_on_compacting`,
+//! `decommit_ephemeral_segment_pages`, the allocator's out-of-space path — as read in the
+//! .NET Core 3.1 and .NET 8 sources; each function names the rule it stands for. The heap is
+//! tracked as flows and cohorts ([`heap`]), so a GC costs the same whatever the allocation volume.
+//! Quantities are totals over all GC heaps unless a name says "per heap"; Server GC heaps are
+//! taken to be balanced.
+
+pub mod background;
+pub mod budget;
+pub mod collect;
+pub mod condemn;
+pub mod datas;
+pub mod heap;
+pub mod memory;
+pub mod pause;
+pub mod record;
+pub mod settings;
+pub mod tuning;
+
+use heap::{ClassSpec, Flows, GEN0, GEN1, GEN2, Heap, LOH};
+use pause::PauseModel;
+pub use record::{GcKind, GcReason, GcRecord, condemn_bits};
+pub use settings::{GcProfile, GcSettings, HeapLayout, LOH_THRESHOLD, MachineSpec, MachineSpeed};
+use tuning::GcTuning;
+
+/// The result of one GC trigger: the records of the GCs it ran, the total pause, and whether the
+/// process ended in an OutOfMemoryException.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Collection {
+    /// GCs that completed (a background GC is recorded when it ends).
+    pub records: Vec<GcRecord>,
+    /// Time the application was suspended, seconds.
+    pub pause_s: f64,
+    /// Allocation failed even after a full compacting GC: a managed OutOfMemoryException.
+    pub out_of_memory: bool,
+}
+
+/// What the process looks like from outside the GC, needed for memory-load decisions.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct GcEnv {
+    /// Resident memory of the whole process, bytes (the cgroup's usage when in a container).
+    pub process_resident: f64,
+}
+
+/// Cumulative counts and totals of a run.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GcStats {
+    /// GCs by condemned generation (gen0, gen1, gen2).
+    pub by_generation: [u64; 3],
+    /// Background GCs.
+    pub background: u64,
+    /// Blocking gen2 GCs that compacted.
+    pub compacting_gen2: u64,
+    /// Total pause, seconds.
+    pub pause_total_s: f64,
+    /// Longest pause, seconds.
+    pub pause_max_s: f64,
+    /// Largest heap size after a GC, bytes.
+    pub peak_heap_after_gc: f64,
+}
+
+/// Per-generation bookkeeping beyond the heap contents (the runtime's `dynamic_data`).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub(crate) struct Clock {
+    /// When a GC last condemned this generation or an older one, seconds (`time_clock`).
+    pub time_s: f64,
+    /// GC count when it was last condemned (`gc_clock`).
+    pub gc_count: u64,
+}
+
+/// The GC of one process.
+#[derive(Clone, Debug)]
+pub struct Gc {
+    /// Static tuning derived at start-up.
+    pub tuning: GcTuning,
+    /// Pause cost model.
+    pub pauses: PauseModel,
+    /// The managed heap.
+    pub heap: Heap,
+    pub(crate) heaps: u32,
+    pub(crate) next_index: u64,
+    pub(crate) stats: GcStats,
+    pub(crate) clocks: [Clock; 3],
+    pub(crate) gc_count: u64,
+    pub(crate) gen0_reduction_count: u32,
+    pub(crate) elevation_locked: bool,
+    pub(crate) elevation_lock_count: u32,
+    pub(crate) expand_in_next_full_gc: bool,
+    pub(crate) last_gc_end_s: f64,
+    /// WKS 1-second rule checkpoint: gen0 budget left when the checkpoint was taken.
+    pub(crate) running_amount: f64,
+    pub(crate) background: Option<background::Background>,
+    pub(crate) mem: memory::Memory,
+    /// Server GC's smoothed gen0 budget per heap (3.1) or total (8.0).
+    pub(crate) gen0_smoothed: f64,
+    pub(crate) loh_smoothed: f64,
+    pub(crate) datas: Option<datas::Datas>,
+    /// LOH size after the last gen2, bytes.
+    pub(crate) loh_end_size: f64,
+}
+
+impl Gc {
+    /// A GC for `settings` on `machine` over a heap split into `classes`.
+    pub fn new(settings: &GcSettings, machine: &MachineSpec, classes: Vec<ClassSpec>) -> Gc {
+        let tuning = GcTuning::derive(settings, machine);
+        let pauses = PauseModel::reference(tuning.layout, machine.speed.gc_cost_factor);
+        Gc::from_tuning(tuning, pauses, classes)
+    }
+
+    fn from_tuning(tuning: GcTuning, pauses: PauseModel, classes: Vec<ClassSpec>) -> Gc {
+        let heaps = tuning.initial_heaps;
+        let n = heaps as f64;
+        let mut heap = Heap::new(classes);
+        // Every generation starts with its minimum budget (`init_dynamic_data`).
+        for (g, min) in [
+            (GEN0, tuning.gen0_min),
+            (GEN1, tuning.gen1_min),
+            (GEN2, tuning.gen2_min),
+            (LOH, tuning.loh_min),
+        ] {
+            heap.gens[g].desired = min * n;
+            heap.gens[g].remaining = min * n;
+        }
+        let datas = tuning.datas.then(|| datas::Datas::new(tuning.max_heaps));
+        Gc {
+            gen0_smoothed: tuning.gen0_min,
+            loh_smoothed: tuning.loh_min,
+            running_amount: tuning.gen0_min * n,
+            mem: memory::Memory::new(&tuning),
+            tuning,
+            pauses,
+            heap,
+            heaps,
+            next_index: 1,
+            stats: GcStats::default(),
+            clocks: [Clock::default(); 3],
+            gc_count: 0,
+            gen0_reduction_count: 0,
+            elevation_locked: false,
+            elevation_lock_count: 0,
+            expand_in_next_full_gc: false,
+            last_gc_end_s: 0.0,
+            background: None,
+            datas,
+            loh_end_size: 0.0,
+        }
+    }
+
+    /// Releases all memory and resets the GC to its start-up state (a process restart).
+    pub fn reset(&mut self) {
+        let classes = self.heap.classes.clone();
+        *self = Gc::from_tuning(self.tuning.clone(), self.pauses.clone(), classes);
+    }
+
+    /// Current number of GC heaps.
+    pub fn heaps(&self) -> u32 {
+        self.heaps
+    }
+
+    /// Cumulative statistics.
+    pub fn stats(&self) -> &GcStats {
+        &self.stats
+    }
+
+    /// Whether a background GC is in progress.
+    pub fn background_in_progress(&self) -> bool {
+        self.background.is_some()
+    }
+
+    /// When the background GC in progress ends, seconds.
+    pub fn background_end_s(&self) -> Option<f64> {
+        self.background.as_ref().map(|b| b.end_s)
+    }
+
+    /// gen0 budget per heap currently in force, bytes.
+    pub fn gen0_budget_per_heap(&self) -> f64 {
+        self.heap.gens[GEN0].desired / self.heaps as f64
+    }
+
+    /// Seconds until allocation at `flows` triggers the next GC, and why; `None` if it never does.
+    pub fn time_to_trigger(&self, flows: &Flows, now_s: f64) -> Option<(f64, GcReason)> {
+        let mut best: Option<(f64, GcReason)> = None;
+        let mut consider = |t: f64, r: GcReason| {
+            if t.is_finite() && t >= 0.0 && best.is_none_or(|(b, _)| t < b) {
+                best = Some((t, r));
+            }
+        };
+        let soh = flows.soh_total();
+        let loh = flows.loh_total();
+        if soh > 0.0 {
+            consider(
+                self.heap.gens[GEN0].remaining.max(0.0) / soh,
+                GcReason::AllocSmall,
+            );
+            if let Some(t) = self.one_second_rule(soh, now_s) {
+                consider(t, GcReason::TimeTuning);
+            }
+        }
+        if loh > 0.0 && self.background.is_none() {
+            consider(
+                self.heap.gens[LOH].remaining.max(0.0) / loh,
+                GcReason::AllocLarge,
+            );
+        }
+        if let Some((t, r)) = self.mem.time_to_commit_limit(self, flows) {
+            consider(t, r);
+        }
+        best
+    }
+
+    /// Workstation's 1-second rule (`new_allocation_allowed`): a GC is due once `gen0_min` bytes
+    /// were allocated since the last checkpoint and more than a second passed since the last GC
+    /// ended; checkpoints move every `gen0_min` bytes before that. Returns seconds from `now_s`.
+    fn one_second_rule(&self, soh_rate: f64, now_s: f64) -> Option<f64> {
+        if self.tuning.server || self.heap.gens[GEN0].remaining < 0.0 {
+            return None;
+        }
+        let step = self.tuning.gen0_min * self.heaps as f64;
+        let since = self.running_amount - self.heap.gens[GEN0].remaining;
+        let first = (step - since).max(0.0) / soh_rate;
+        let ready = self.last_gc_end_s + 1.0 - now_s;
+        let t = if first >= ready {
+            first
+        } else {
+            first + ((ready - first) / (step / soh_rate)).ceil() * (step / soh_rate)
+        };
+        Some(t)
+    }
+
+    /// Advances the heap by `dt` seconds of allocation at `flows`, ending at `now_s`.
+    pub fn advance(&mut self, flows: &Flows, dt: f64, now_s: f64) {
+        let loh_alloc = flows.loh_total() * dt;
+        let reused = self.heap.advance(flows, dt);
+        self.mem
+            .after_allocation(&self.heap, flows, loh_alloc, reused);
+        if let Some(b) = self.background.as_mut() {
+            b.loh_allocated += loh_alloc - reused;
+        }
+        // Move the 1-second rule's checkpoint while less than a second has passed.
+        let step = self.tuning.gen0_min * self.heaps as f64;
+        let since = self.running_amount - self.heap.gens[GEN0].remaining;
+        if since > step && now_s <= self.last_gc_end_s + 1.0 {
+            self.running_amount -= (since / step).floor() * step;
+        }
+    }
+
+    /// Whether large-object allocation must wait for the background GC in progress (the runtime's
+    /// `bgc_loh_should_allocate`: the LOH doubled since the background GC began, or had already
+    /// doubled since the last GC).
+    pub fn large_allocation_waits(&self) -> bool {
+        self.background
+            .as_ref()
+            .is_some_and(|b| b.loh_must_wait(self))
+    }
+
+    /// Memory committed by the GC (heap and bookkeeping), bytes: what the heap hard limit counts.
+    pub fn committed_bytes(&self) -> f64 {
+        self.mem.committed(&self.heap)
+    }
+
+    /// The GC's share of the process's resident memory, bytes: committed pages that were touched.
+    pub fn resident_bytes(&self) -> f64 {
+        self.mem.resident(&self.heap)
+    }
+
+    /// The memory load the GC acts on, as a fraction: the process's usage over the container limit
+    /// (or over physical memory), as `GetMemoryStatus` reports it. The heap hard limit does not
+    /// enter it.
+    pub fn memory_load(&self, env: &GcEnv) -> f64 {
+        (env.process_resident / self.tuning.total_memory).clamp(0.0, 1.0)
+    }
+
+    pub(crate) fn note_pause(&mut self, pause: f64, heap_after: f64) {
+        self.stats.pause_total_s += pause;
+        self.stats.pause_max_s = self.stats.pause_max_s.max(pause);
+        self.stats.peak_heap_after_gc = self.stats.peak_heap_after_gc.max(heap_after);
+    }
+
+    pub(crate) fn gen_sizes(&self) -> [f64; 4] {
+        let g = &self.heap.gens;
+        [
+            g[GEN0].size(),
+            g[GEN1].size(),
+            g[GEN2].size(),
+            g[LOH].size(),
+        ]
+    }
+
+    pub(crate) fn take_index(&mut self) -> u64 {
+        let i = self.next_index;
+        self.next_index += 1;
+        i
+    }
+
+    /// Bytes allocated into (or promoted into) generation `g` since its budget was last set
+    /// (`desired − new_allocation`).
+    pub(crate) fn allocated_since(&self, g: usize) -> f64 {
+        let gn = &self.heap.gens[g];
+        (gn.desired - gn.remaining).max(0.0)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,68 @@
+//! The process outside the GC heap: the runtime's own baseline, JIT code and type metadata that
+//! grow while the application warms up, committed thread stacks, and other native memory.
+//! Resident memory (RSS) is the sum of these parts plus the GC's committed memory, network
+//! buffers and off-heap state.
+
+/// Memory of the process that the GC does not manage, as configured. Sizes in bytes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ProcessSpec {
+    /// Resident memory of the runtime itself right after start-up (host, runtime, class
+    /// libraries, GC bookkeeping at rest), bytes.
+    pub runtime_baseline_bytes: f64,
+    /// JIT-compiled code, type metadata and loader heaps once warm, bytes.
+    pub code_bytes: f64,
+    /// Time constant of code growth after start-up, seconds (63% of `code_bytes` after this long).
+    pub code_warmup_s: f64,
+    /// Managed threads besides the allocating workload threads (thread pool, timers, I/O).
+    pub threads: u32,
+    /// Committed (touched) stack per thread, bytes.
+    pub stack_bytes_per_thread: f64,
+    /// Other native memory (native libraries, buffers outside the GC), bytes.
+    pub native_bytes: f64,
+}
+
+impl Default for ProcessSpec {
+    fn default() -> Self {
+        ProcessSpec {
+            runtime_baseline_bytes: 27.0 * 1_048_576.0,
+            code_bytes: 30.0 * 1_048_576.0,
+            code_warmup_s: 120.0,
+            threads: 24,
+            stack_bytes_per_thread: 128.0 * 1024.0,
+            native_bytes: 16.0 * 1_048_576.0,
+        }
+    }
+}
+
+impl ProcessSpec {
+    /// Code and metadata resident `uptime_s` seconds after the process started, bytes.
+    pub fn code_at(&self, uptime_s: f64) -> f64 {
+        if self.code_warmup_s <= 0.0 {
+            return self.code_bytes;
+        }
+        self.code_bytes * (1.0 - (-uptime_s.max(0.0) / self.code_warmup_s).exp())
+    }
+
+    /// Committed thread stacks with `extra_threads` workload threads, bytes.
+    pub fn stacks(&self, extra_threads: u32) -> f64 {
+        (self.threads + extra_threads) as f64 * self.stack_bytes_per_thread
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn code_warms_up_towards_its_steady_size() {
+        let p = ProcessSpec {
+            code_bytes: 100.0,
+            code_warmup_s: 10.0,
+            ..Default::default()
+        };
+        assert_eq!(p.code_at(0.0), 0.0);
+        assert!((p.code_at(10.0) - 100.0 * (1.0 - (-1.0f64).exp())).abs() < 1e-9);
+        assert!(p.code_at(1000.0) > 99.99);
+        assert_eq!(p.stacks(2), 26.0 * 128.0 * 1024.0);
+    }
+}

@@ -1,0 +1,893 @@
+//! One simulation run: assembles the models from a [`RunSpec`] and drives them through simulated
+//! time. Allocation is a piecewise-constant flow between change points (traffic changes, GC
+//! triggers, background-GC ends, state caps, samples); at each change point the models are advanced
+//! in closed form and the cause is handled.
+
+use super::engine::EventQueue;
+use super::gc::heap::{ClassSpec, Death, Flows, GEN2, Placement};
+use super::gc::{Gc, GcEnv, GcReason, GcSettings, MachineSpec};
+use super::observe::{Components, Observer, Outcome, PauseHistogram, RunEvent, Sample, Summary};
+use super::pod::{BACKOFF_RESET_S, PodSpec, RestartPolicy, restart_backoff_s};
+use super::process::ProcessSpec;
+use super::rng;
+use super::workload::network::NetworkSpec;
+use super::workload::objects::{Lifetime, SizeFacts};
+use super::workload::state::{State, StateSpec};
+use super::workload::traffic::Traffic;
+use super::workload::{PinnedPoolSpec, WorkloadSpec};
+use crate::units::SimTime;
+
+/// Everything one run needs, resolved and validated: plain typed values, no provenance.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunSpec {
+    /// Scenario name.
+    pub name: String,
+    /// Seed of the run's random streams.
+    pub seed: u64,
+    /// Simulated time to cover, seconds.
+    pub horizon_s: f64,
+    /// Interval between time-series samples, seconds.
+    pub sample_interval_s: f64,
+    /// The machine and container as the runtime sees them.
+    pub machine: MachineSpec,
+    /// GC configuration.
+    pub gc: GcSettings,
+    /// Memory outside the GC heap.
+    pub process: ProcessSpec,
+    /// Pod memory settings.
+    pub pod: PodSpec,
+    /// Allocation behaviour.
+    pub workload: WorkloadSpec,
+    /// Keyed state, if any.
+    pub state: Option<StateSpec>,
+    /// A pool of pinned buffers on the heap, if any.
+    pub pinned_pool: Option<PinnedPoolSpec>,
+    /// Network buffers.
+    pub network: NetworkSpec,
+    /// Build the initial state by allocating it before the workload starts (else it is placed in
+    /// gen2 as if it had been there for long).
+    pub build_initial_state: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Ev {
+    Sample,
+    TrafficChange,
+    BackgroundEnd,
+    Restart,
+    Checkpoint,
+    LimitCheck,
+}
+
+/// Class layout of the heap for this run.
+#[derive(Clone, Debug)]
+struct Classes {
+    /// (class index, lifetime, fraction of workload bytes).
+    shares: Vec<(usize, Lifetime, f64)>,
+    state: Option<usize>,
+    pool: Option<usize>,
+    n: usize,
+}
+
+/// A run in progress.
+pub struct Simulation<'a> {
+    spec: &'a RunSpec,
+    queue: EventQueue<Ev>,
+    gc: Gc,
+    traffic: Traffic,
+    state: Option<State>,
+    classes: Classes,
+    sizes: SizeFacts,
+    flows: Flows,
+    now: f64,
+    demand_rate: f64,
+    next_traffic_change: f64,
+    backlog: f64,
+    allocated: f64,
+    records: f64,
+    running: bool,
+    process_start: f64,
+    init_remaining: f64,
+    init_pool_remaining: f64,
+    restarts: u32,
+    failures: u32,
+    outcome: Outcome,
+    outcome_time: Option<f64>,
+    finished: bool,
+    peak_rss: f64,
+    peak_rss_time: f64,
+    peak_components: Components,
+    peak_rss_since_start: f64,
+    pauses: PauseHistogram,
+    pause_total: f64,
+    pause_in_interval: f64,
+    running_time: f64,
+    last_sample: f64,
+    network_peak_buffers: f64,
+    checkpointed_state: f64,
+    gc_counts_before: [u64; 3],
+    background_before: u64,
+    peak_heap_after_gc: f64,
+    pause_max: f64,
+}
+
+impl<'a> Simulation<'a> {
+    /// Assembles the models of `spec`.
+    pub fn new(spec: &'a RunSpec) -> Simulation<'a> {
+        let threshold = (spec.gc.loh_threshold as f64).max(85_000.0);
+        let facts = spec.workload.sizes.facts(threshold);
+        let small = if facts.mean_small_object_bytes > 0.0 {
+            facts.mean_small_object_bytes
+        } else {
+            256.0
+        };
+        let large = if facts.mean_large_object_bytes > 0.0 {
+            facts.mean_large_object_bytes
+        } else {
+            262_144.0
+        };
+        let touch = spec.workload.large_object_touch_fraction.clamp(0.0, 1.0);
+        let workload_class = |name: String, death: Death| ClassSpec {
+            name,
+            death,
+            placement: Placement::Scattered,
+            pinned: false,
+            object_bytes: small,
+            large_object_bytes: large,
+            large_touch_fraction: touch,
+        };
+        let mut class_specs = vec![workload_class("die-young".into(), Death::Transient)];
+        let mut shares = Vec::new();
+        for (i, s) in spec.workload.lifetimes.iter().enumerate() {
+            if s.fraction <= 0.0 || s.lifetime == Lifetime::DieYoung {
+                continue;
+            }
+            class_specs.push(workload_class(format!("lifetime-{i}"), Death::Hazard));
+            shares.push((class_specs.len() - 1, s.lifetime, s.fraction));
+        }
+        let state_heap = spec
+            .state
+            .as_ref()
+            .filter(|s| matches!(s.backend, super::workload::state::StateBackend::Heap));
+        let state_class = state_heap.map(|st| {
+            class_specs.push(ClassSpec {
+                name: "state".into(),
+                death: Death::Explicit,
+                placement: Placement::Packed,
+                pinned: false,
+                object_bytes: st.entry_bytes.max(16.0),
+                large_object_bytes: st.entry_bytes.max(85_000.0),
+                large_touch_fraction: 1.0,
+            });
+            class_specs.len() - 1
+        });
+        // The pool is allocated in one go (packed); buffers that replace dropped ones are
+        // allocated one at a time among the application's other objects (scattered).
+        let pool_class = spec.pinned_pool.as_ref().map(|p| {
+            for (name, placement) in [
+                ("pinned-pool", Placement::Packed),
+                ("pinned-replacements", Placement::Scattered),
+            ] {
+                class_specs.push(ClassSpec {
+                    name: name.into(),
+                    death: Death::Explicit,
+                    placement,
+                    pinned: true,
+                    object_bytes: p.buffer_bytes.max(16.0),
+                    large_object_bytes: p.buffer_bytes.max(85_000.0),
+                    large_touch_fraction: 1.0,
+                });
+            }
+            class_specs.len() - 2
+        });
+        let n = class_specs.len();
+        let gc = Gc::new(&spec.gc, &spec.machine, class_specs);
+        let sizes = spec.workload.sizes.facts(gc.tuning.loh_threshold);
+        let traffic = Traffic::new(
+            spec.workload.traffic.clone(),
+            rng::stream(spec.seed, "traffic"),
+        );
+        let state = spec.state.clone().map(State::new);
+        let mut sim = Simulation {
+            spec,
+            queue: EventQueue::new(),
+            gc,
+            traffic,
+            state,
+            classes: Classes {
+                shares,
+                state: state_class,
+                pool: pool_class,
+                n,
+            },
+            sizes,
+            flows: Flows::zero(n),
+            now: 0.0,
+            demand_rate: 0.0,
+            next_traffic_change: 0.0,
+            backlog: 0.0,
+            allocated: 0.0,
+            records: 0.0,
+            running: true,
+            process_start: 0.0,
+            init_remaining: 0.0,
+            init_pool_remaining: 0.0,
+            restarts: 0,
+            failures: 0,
+            outcome: Outcome::Ok,
+            outcome_time: None,
+            finished: false,
+            peak_rss: 0.0,
+            peak_rss_time: 0.0,
+            peak_components: Components::default(),
+            peak_rss_since_start: 0.0,
+            pauses: PauseHistogram::default(),
+            pause_total: 0.0,
+            pause_in_interval: 0.0,
+            running_time: 0.0,
+            last_sample: 0.0,
+            network_peak_buffers: 0.0,
+            checkpointed_state: 0.0,
+            gc_counts_before: [0; 3],
+            background_before: 0,
+            peak_heap_after_gc: 0.0,
+            pause_max: 0.0,
+        };
+        sim.start_process(
+            0.0,
+            sim.spec
+                .state
+                .as_ref()
+                .map(|s| s.initial_bytes)
+                .unwrap_or(0.0),
+        );
+        sim
+    }
+
+    /// Places or schedules the initial state and the pinned pool of a (re)started process.
+    fn start_process(&mut self, t: f64, state_bytes: f64) {
+        self.process_start = t;
+        self.peak_rss_since_start = 0.0;
+        if let Some(p) = &self.spec.pinned_pool {
+            self.init_pool_remaining = p.buffers * p.buffer_bytes;
+        }
+        if let Some(st) = self.state.as_mut() {
+            st.restore(t, state_bytes);
+        }
+        if let Some(c) = self.classes.state {
+            if self.spec.build_initial_state {
+                self.init_remaining = state_bytes;
+            } else {
+                self.gc.heap.place(GEN2, c, state_bytes);
+            }
+        }
+    }
+
+    fn capacity(&self) -> f64 {
+        self.spec
+            .workload
+            .capacity_records_per_s
+            .unwrap_or(f64::INFINITY)
+    }
+
+    /// Records processed per second right now.
+    fn processing_rate(&self) -> f64 {
+        if !self.running
+            || self.init_remaining > 0.0
+            || self.init_pool_remaining > 0.0
+            || self.stopped()
+        {
+            return 0.0;
+        }
+        if self.spec.workload.unthrottled {
+            return self.capacity().min(1e15);
+        }
+        if self.backlog > 0.0 {
+            self.capacity().max(self.demand_rate)
+        } else {
+            self.demand_rate
+        }
+    }
+
+    fn stopped(&self) -> bool {
+        self.spec
+            .workload
+            .stop_after_bytes
+            .is_some_and(|b| self.allocated >= b - 1e-6)
+    }
+
+    /// Builds the allocation flows for the current instant.
+    fn compute_flows(&mut self) {
+        let n = self.classes.n;
+        let r = self.processing_rate();
+        let build_rate = self.capacity_bytes().min(1e12);
+        let loh_threshold = self.gc.tuning.loh_threshold;
+        let f = &mut self.flows;
+        f.soh.iter_mut().for_each(|x| *x = 0.0);
+        f.loh.iter_mut().for_each(|x| *x = 0.0);
+        f.hazard.iter_mut().for_each(|x| *x = 0.0);
+        debug_assert_eq!(f.soh.len(), n);
+        if !self.running {
+            return;
+        }
+        let loh_share = self.sizes.loh_byte_fraction;
+        if self.init_pool_remaining > 0.0 {
+            if let (Some(c), Some(p)) = (self.classes.pool, &self.spec.pinned_pool) {
+                if p.buffer_bytes >= loh_threshold {
+                    f.loh[c] = build_rate
+                } else {
+                    f.soh[c] = build_rate
+                }
+            }
+            return;
+        }
+        if self.init_remaining > 0.0 {
+            if let Some(c) = self.classes.state {
+                let rate = build_rate;
+                let entry = self
+                    .spec
+                    .state
+                    .as_ref()
+                    .map(|s| s.entry_bytes)
+                    .unwrap_or(512.0);
+                if entry >= loh_threshold {
+                    f.loh[c] = rate
+                } else {
+                    f.soh[c] = rate
+                }
+            }
+            return;
+        }
+        let alloc = r * self.spec.workload.bytes_per_record;
+        let mut long_lived = 0.0;
+        for &(c, life, frac) in &self.classes.shares {
+            f.soh[c] = alloc * frac * (1.0 - loh_share);
+            f.loh[c] = alloc * frac * loh_share;
+            f.hazard[c] = match life {
+                Lifetime::MeanSeconds(m) if m > 0.0 => 1.0 / m,
+                Lifetime::MeanAllocatedBytes(b) if b > 0.0 => 0.0 * b,
+                _ => 0.0,
+            };
+            long_lived += frac;
+        }
+        let transient = (1.0 - long_lived).max(0.0);
+        f.soh[0] = alloc * transient * (1.0 - loh_share);
+        f.loh[0] = alloc * transient * loh_share;
+        if let (Some(st), Some(c)) = (self.state.as_ref(), self.classes.state) {
+            let growth = st.capped_growth(st.growth_rate(r, alloc));
+            let w = growth + st.update_rate(r);
+            if st.spec().entry_bytes >= loh_threshold {
+                f.loh[c] += w
+            } else {
+                f.soh[c] += w
+            }
+        }
+        if let (Some(p), Some(c)) = (&self.spec.pinned_pool, self.classes.pool) {
+            let w = p.replacements_per_s * p.buffer_bytes;
+            if p.buffer_bytes >= loh_threshold {
+                f.loh[c + 1] += w
+            } else {
+                f.soh[c + 1] += w
+            }
+        }
+        // A large allocation that must wait for the background GC stops the allocating thread.
+        if self.gc.large_allocation_waits() && f.loh_total() > 0.0 {
+            f.soh.iter_mut().for_each(|x| *x = 0.0);
+            f.loh.iter_mut().for_each(|x| *x = 0.0);
+        }
+        // Allocation-clock lifetimes decay with the total allocation rate.
+        let total = f.soh_total() + f.loh_total();
+        for &(c, life, _) in &self.classes.shares {
+            if let Lifetime::MeanAllocatedBytes(b) = life
+                && b > 0.0
+            {
+                f.hazard[c] = total / b;
+            }
+        }
+    }
+
+    fn capacity_bytes(&self) -> f64 {
+        self.capacity() * self.spec.workload.bytes_per_record.max(1.0)
+    }
+
+    fn components(&self) -> Components {
+        let g = &self.gc.heap.gens;
+        let p = &self.spec.process;
+        if !self.running {
+            return Components::default();
+        }
+        let uptime = self.now - self.process_start;
+        let state_heap = self
+            .classes
+            .state
+            .map(|c| self.gc.heap.class_live(c))
+            .unwrap_or(0.0);
+        Components {
+            gen0: g[0].obj,
+            gen1: g[1].obj,
+            gen2: g[2].obj,
+            loh: g[3].obj,
+            fragmentation: self.gc.heap.total_free(),
+            gc_committed: self.gc.committed_bytes(),
+            network: self.spec.network.resident_bytes(self.network_peak_buffers),
+            state_offheap: self.state.as_ref().map(State::offheap_bytes).unwrap_or(0.0),
+            stacks: p.stacks(self.spec.workload.threads),
+            runtime: p.runtime_baseline_bytes,
+            code: p.code_at(uptime),
+            native: p.native_bytes,
+            state_heap,
+        }
+    }
+
+    fn rss(&self) -> f64 {
+        self.components().rss()
+    }
+
+    fn env(&self) -> GcEnv {
+        GcEnv {
+            process_resident: self.rss(),
+        }
+    }
+
+    /// Runs to the horizon (or the end of a finite job, or a failure without restart), reporting
+    /// to `observer`, and returns the summary.
+    pub fn run(mut self, observer: &mut dyn Observer) -> Summary {
+        let horizon = self.spec.horizon_s;
+        self.queue.schedule(SimTime::ZERO, Ev::Sample);
+        self.queue.schedule(SimTime::ZERO, Ev::TrafficChange);
+        if let RestartPolicy::Always {
+            checkpoint_interval_s,
+            ..
+        } = self.spec.pod.restart
+            && checkpoint_interval_s > 0.0
+        {
+            self.queue.schedule(
+                SimTime::from_secs_f64(checkpoint_interval_s),
+                Ev::Checkpoint,
+            );
+        }
+        if let Some(iv) = self.spec.pod.limit_check_interval_s.filter(|i| *i > 0.0) {
+            self.queue
+                .schedule(SimTime::from_secs_f64(iv), Ev::LimitCheck);
+        }
+        while !self.finished && self.now < horizon {
+            self.compute_flows();
+            let t_event = self
+                .queue
+                .peek_time()
+                .map(|t| t.as_secs_f64())
+                .unwrap_or(f64::INFINITY);
+            let mut t_next = t_event.min(horizon);
+            let mut cause = Cause::Event;
+            if self.running {
+                if let Some((dt, reason)) = self.gc.time_to_trigger(&self.flows, self.now)
+                    && self.now + dt < t_next
+                {
+                    t_next = self.now + dt;
+                    cause = Cause::Gc(reason);
+                }
+                for (t, c) in self.flow_limits() {
+                    if t < t_next {
+                        t_next = t;
+                        cause = c;
+                    }
+                }
+            }
+            if t_next >= horizon && cause == Cause::Event && t_event > horizon {
+                cause = Cause::Horizon;
+            }
+            let dt = (t_next - self.now).max(0.0);
+            self.advance(dt);
+            if self.finished {
+                break;
+            }
+            if self.running && self.check_limit(observer) {
+                continue;
+            }
+            match cause {
+                Cause::Gc(reason) => self.run_gc(reason, observer),
+                Cause::Event => {
+                    if let Some((_, _, ev)) = self.queue.pop() {
+                        self.handle(ev, observer);
+                    }
+                }
+                Cause::Horizon => break,
+                Cause::StateCap
+                | Cause::StateExpiry
+                | Cause::InitDone
+                | Cause::Stop
+                | Cause::BacklogCleared => {
+                    if cause == Cause::BacklogCleared {
+                        self.backlog = 0.0;
+                    }
+                    if cause == Cause::InitDone {
+                        if self.init_pool_remaining > 0.0 {
+                            self.init_pool_remaining = 0.0;
+                        } else {
+                            self.init_remaining = 0.0;
+                        }
+                    }
+                    if cause == Cause::Stop {
+                        self.finished = true;
+                    }
+                }
+            }
+        }
+        self.emit_sample(observer);
+        self.summary()
+    }
+
+    /// Times (absolute) at which a flow reaches a threshold: state cap, TTL expiry, end of the
+    /// initial build, the job's byte target, a cleared backlog.
+    fn flow_limits(&mut self) -> Vec<(f64, Cause)> {
+        let mut out = Vec::new();
+        let r = self.processing_rate();
+        let alloc_total = self.flows.soh_total() + self.flows.loh_total();
+        if self.init_pool_remaining > 0.0 && alloc_total > 0.0 {
+            out.push((
+                self.now + self.init_pool_remaining / alloc_total,
+                Cause::InitDone,
+            ));
+        } else if self.init_remaining > 0.0 && alloc_total > 0.0 {
+            out.push((
+                self.now + self.init_remaining / alloc_total,
+                Cause::InitDone,
+            ));
+        }
+        if let Some(st) = &self.state {
+            let growth = st.growth_rate(r, r * self.spec.workload.bytes_per_record);
+            let tc = st.time_to_cap(growth);
+            if tc.is_finite() && tc > 0.0 {
+                out.push((self.now + tc, Cause::StateCap));
+            }
+            let te = st.next_expiry();
+            if te.is_finite() {
+                out.push((te.max(self.now), Cause::StateExpiry));
+            }
+        }
+        if let Some(stop) = self.spec.workload.stop_after_bytes {
+            let rate = r * self.spec.workload.bytes_per_record;
+            if rate > 0.0 && self.init_remaining <= 0.0 {
+                out.push((
+                    self.now + (stop - self.allocated).max(0.0) / rate,
+                    Cause::Stop,
+                ));
+            }
+        }
+        if self.backlog > 0.0 && !self.spec.workload.unthrottled {
+            let drain = self.capacity() - self.demand_rate;
+            if drain > 0.0 && drain.is_finite() {
+                out.push((self.now + self.backlog / drain, Cause::BacklogCleared));
+            }
+        }
+        out
+    }
+
+    /// Advances every model by `dt` seconds at the current flows.
+    fn advance(&mut self, dt: f64) {
+        if dt > 0.0 && self.running {
+            let r = self.processing_rate();
+            self.gc.advance(&self.flows, dt, self.now + dt);
+            let alloc_rate = r * self.spec.workload.bytes_per_record;
+            if self.init_pool_remaining > 0.0 {
+                let built = (self.flows.soh_total() + self.flows.loh_total()) * dt;
+                self.init_pool_remaining = (self.init_pool_remaining - built).max(0.0);
+            } else if self.init_remaining > 0.0 {
+                let built = (self.flows.soh_total() + self.flows.loh_total()) * dt;
+                self.init_remaining = (self.init_remaining - built).max(0.0);
+            } else {
+                self.allocated += alloc_rate * dt;
+                self.records += r * dt;
+            }
+            if !self.spec.workload.unthrottled {
+                let processed = r * dt;
+                self.backlog = (self.backlog + self.demand_rate * dt - processed).max(0.0);
+                if self.backlog < 1e-9 * self.demand_rate.max(1.0) {
+                    self.backlog = 0.0;
+                }
+            }
+            if let Some(st) = self.state.as_mut() {
+                let building = self.init_remaining > 0.0 || self.init_pool_remaining > 0.0;
+                let growth = if building {
+                    0.0
+                } else {
+                    st.capped_growth(st.growth_rate(r, alloc_rate))
+                };
+                let update = if building { 0.0 } else { st.update_rate(r) };
+                let step = st.advance(self.now, dt, growth, update);
+                if let Some(c) = self.classes.state {
+                    if step.replaced > 0.0 {
+                        self.gc.heap.kill_proportional(c, step.replaced);
+                    }
+                    if step.expired > 0.0 {
+                        self.gc.heap.kill_oldest_first(c, step.expired);
+                    }
+                }
+            }
+            if let (Some(p), Some(c)) = (&self.spec.pinned_pool, self.classes.pool) {
+                let replaced = p.replacements_per_s * p.buffer_bytes * dt;
+                if replaced > 0.0 && self.init_remaining <= 0.0 && self.init_pool_remaining <= 0.0 {
+                    // Replaced buffers are picked at random among the pool's.
+                    let (a, b) = (self.gc.heap.class_live(c), self.gc.heap.class_live(c + 1));
+                    if a + b > 0.0 {
+                        self.gc.heap.kill_proportional(c, replaced * a / (a + b));
+                        self.gc
+                            .heap
+                            .kill_proportional(c + 1, replaced * b / (a + b));
+                    }
+                }
+            }
+            let buffers = self.spec.network.in_flight_buffers(r);
+            self.network_peak_buffers = self.network_peak_buffers.max(buffers);
+            self.running_time += dt;
+        } else if dt > 0.0 && !self.running {
+            self.backlog += self.demand_rate * dt;
+        }
+        self.now += dt;
+        self.queue.advance_to(SimTime::from_secs_f64(self.now));
+        self.note_rss();
+    }
+
+    fn note_rss(&mut self) {
+        if !self.running {
+            return;
+        }
+        let c = self.components();
+        let rss = c.rss();
+        if rss > self.peak_rss {
+            self.peak_rss = rss;
+            self.peak_rss_time = self.now;
+            self.peak_components = c;
+        }
+        self.peak_rss_since_start = self.peak_rss_since_start.max(rss);
+    }
+
+    /// Kills the container if resident memory passed the limit (continuous check). Returns true
+    /// when the process stopped.
+    fn check_limit(&mut self, observer: &mut dyn Observer) -> bool {
+        if self.spec.pod.limit_check_interval_s.is_some() {
+            return false;
+        }
+        match self.spec.pod.limit_bytes {
+            Some(limit) if self.rss() > limit => {
+                let rss = self.rss();
+                self.fail(
+                    Outcome::OomKilled,
+                    observer,
+                    RunEvent::OomKilled {
+                        time_s: self.now,
+                        rss,
+                    },
+                );
+                true
+            }
+            _ => false,
+        }
+    }
+
+    fn run_gc(&mut self, reason: GcReason, observer: &mut dyn Observer) {
+        let env = self.env();
+        let col = self.gc.collect(self.now, reason, &env);
+        for r in &col.records {
+            self.pauses.add(r.pause_s);
+            self.pause_max = self.pause_max.max(r.pause_s);
+            self.peak_heap_after_gc = self.peak_heap_after_gc.max(r.heap_after);
+            observer.on_gc(r);
+        }
+        if self.gc.background_in_progress()
+            && let Some(end) = self.gc.background_end_s()
+        {
+            self.queue
+                .schedule(SimTime::from_secs_f64(end), Ev::BackgroundEnd);
+        }
+        // The application is stopped for the pause; time passes, lifetimes still run out.
+        let pause = col.pause_s;
+        self.pause_total += pause;
+        self.pause_in_interval += pause;
+        if pause > 0.0 {
+            let saved = std::mem::replace(&mut self.flows, Flows::zero(self.classes.n));
+            for (i, h) in saved.hazard.iter().enumerate() {
+                self.flows.hazard[i] = *h;
+            }
+            self.gc.advance(&self.flows, pause, self.now + pause);
+            if !self.spec.workload.unthrottled {
+                self.backlog += self.demand_rate * pause;
+            }
+            self.running_time += pause;
+            self.now += pause;
+            self.queue.advance_to(SimTime::from_secs_f64(self.now));
+            self.flows = saved;
+        }
+        if col.out_of_memory {
+            let committed = self.gc.committed_bytes();
+            self.fail(
+                Outcome::ManagedOom,
+                observer,
+                RunEvent::ManagedOom {
+                    time_s: self.now,
+                    committed,
+                },
+            );
+        }
+    }
+
+    fn fail(&mut self, outcome: Outcome, observer: &mut dyn Observer, event: RunEvent) {
+        self.failures += 1;
+        if self.outcome == Outcome::Ok {
+            self.outcome = outcome;
+            self.outcome_time = Some(self.now);
+        }
+        observer.on_event(&event);
+        self.emit_sample(observer);
+        match self.spec.pod.restart {
+            RestartPolicy::Never => self.finished = true,
+            RestartPolicy::Always { .. } => {
+                let uptime = self.now - self.process_start;
+                if uptime >= BACKOFF_RESET_S {
+                    self.restarts = 0;
+                }
+                self.restarts += 1;
+                let delay = restart_backoff_s(self.restarts);
+                self.running = false;
+                let counts = self.gc.stats().by_generation;
+                for i in 0..3 {
+                    self.gc_counts_before[i] += counts[i];
+                }
+                self.background_before += self.gc.stats().background;
+                self.gc.reset();
+                self.queue
+                    .schedule(SimTime::from_secs_f64(self.now + delay), Ev::Restart);
+            }
+        }
+    }
+
+    fn handle(&mut self, ev: Ev, observer: &mut dyn Observer) {
+        match ev {
+            Ev::Sample => {
+                self.emit_sample(observer);
+                let next = self.now + self.spec.sample_interval_s.max(1e-3);
+                self.queue
+                    .schedule(SimTime::from_secs_f64(next), Ev::Sample);
+            }
+            Ev::TrafficChange => {
+                self.demand_rate = self.traffic.rate_at(self.now);
+                self.next_traffic_change = self.traffic.next_change_after(self.now);
+                if self.next_traffic_change.is_finite() {
+                    self.queue.schedule(
+                        SimTime::from_secs_f64(self.next_traffic_change),
+                        Ev::TrafficChange,
+                    );
+                }
+            }
+            Ev::BackgroundEnd => {
+                if let Some(end) = self.gc.background_end_s()
+                    && end <= self.now + 1e-9
+                    && let Some(r) = self.gc.finish_background(self.now)
+                {
+                    self.peak_heap_after_gc = self.peak_heap_after_gc.max(r.heap_after);
+                    observer.on_gc(&r);
+                }
+            }
+            Ev::Restart => {
+                self.running = true;
+                let restored = self.checkpointed_state;
+                observer.on_event(&RunEvent::Restarted {
+                    time_s: self.now,
+                    restart: self.restarts,
+                });
+                self.start_process(self.now, restored);
+            }
+            Ev::Checkpoint => {
+                if self.running {
+                    self.checkpointed_state = self.state.as_ref().map(State::size).unwrap_or(0.0);
+                }
+                if let RestartPolicy::Always {
+                    checkpoint_interval_s,
+                    ..
+                } = self.spec.pod.restart
+                {
+                    self.queue.schedule(
+                        SimTime::from_secs_f64(self.now + checkpoint_interval_s),
+                        Ev::Checkpoint,
+                    );
+                }
+            }
+            Ev::LimitCheck => {
+                if let (Some(limit), Some(iv)) = (
+                    self.spec.pod.limit_bytes,
+                    self.spec.pod.limit_check_interval_s,
+                ) {
+                    if self.running && self.peak_rss_since_start > limit {
+                        let rss = self.peak_rss_since_start;
+                        self.fail(
+                            Outcome::OomKilled,
+                            observer,
+                            RunEvent::OomKilled {
+                                time_s: self.now,
+                                rss,
+                            },
+                        );
+                    }
+                    self.queue
+                        .schedule(SimTime::from_secs_f64(self.now + iv), Ev::LimitCheck);
+                }
+            }
+        }
+    }
+
+    fn gc_counts(&self) -> [u64; 3] {
+        let c = self.gc.stats().by_generation;
+        [
+            c[0] + self.gc_counts_before[0],
+            c[1] + self.gc_counts_before[1],
+            c[2] + self.gc_counts_before[2],
+        ]
+    }
+
+    fn emit_sample(&mut self, observer: &mut dyn Observer) {
+        let interval = (self.now - self.last_sample).max(0.0);
+        let mem = self.components();
+        let sample = Sample {
+            time_s: self.now,
+            rss: mem.rss(),
+            mem,
+            limit: self.spec.pod.limit_bytes,
+            gc_counts: self.gc_counts(),
+            time_in_gc_pct: if interval > 0.0 {
+                (100.0 * self.pause_in_interval / interval).min(100.0)
+            } else {
+                0.0
+            },
+            record_rate: self.processing_rate(),
+            backlog_records: self.backlog,
+            running: self.running,
+        };
+        self.pause_in_interval = 0.0;
+        self.last_sample = self.now;
+        observer.on_sample(&sample);
+    }
+
+    fn summary(&self) -> Summary {
+        Summary {
+            simulated_s: self.now,
+            peak_rss: self.peak_rss,
+            peak_rss_time_s: self.peak_rss_time,
+            peak_components: self.peak_components,
+            peak_heap_after_gc: self.peak_heap_after_gc,
+            gc_counts: self.gc_counts(),
+            background_gcs: self.background_before + self.gc.stats().background,
+            pause_total_s: self.pause_total,
+            pause_p50_s: self.pauses.quantile(0.5),
+            pause_p99_s: self.pauses.quantile(0.99),
+            pause_max_s: self.pause_max,
+            time_in_gc_pct: if self.running_time > 0.0 {
+                100.0 * self.pause_total / self.running_time
+            } else {
+                0.0
+            },
+            outcome: self.outcome,
+            outcome_time_s: self.outcome_time,
+            failures: self.failures,
+            restarts: self.restarts,
+            allocated_bytes: self.allocated,
+            records: self.records,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Cause {
+    Gc(GcReason),
+    Event,
+    Horizon,
+    StateCap,
+    StateExpiry,
+    InitDone,
+    Stop,
+    BacklogCleared,
+}
+
+/// Runs `spec` to completion, reporting to `observer`.
+pub fn simulate(spec: &RunSpec, observer: &mut dyn Observer) -> Summary {
+    Simulation::new(spec).run(observer)
+}

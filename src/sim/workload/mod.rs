@@ -1,0 +1,47 @@
+//! Workload models: what the application allocates and keeps. Traffic (records over time),
+//! objects (sizes and lifetimes), keyed state, pinned buffer pools and network buffers.
+
+pub mod network;
+pub mod objects;
+pub mod state;
+pub mod traffic;
+
+use objects::{LifetimeShare, SizeDistribution};
+use traffic::TrafficSpec;
+
+/// The application's allocation behaviour.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WorkloadSpec {
+    /// Input records over time.
+    pub traffic: TrafficSpec,
+    /// Bytes the process allocates on the managed heap per record processed.
+    pub bytes_per_record: f64,
+    /// Sizes of the allocated objects.
+    pub sizes: SizeDistribution,
+    /// Lifetimes of the allocated bytes (the remainder dies young).
+    pub lifetimes: Vec<LifetimeShare>,
+    /// Threads that allocate (they add thread stacks).
+    pub threads: u32,
+    /// Most records per second the process can work through (when catching up after pauses or
+    /// downtime, or when unthrottled); `None` is unlimited.
+    pub capacity_records_per_s: Option<f64>,
+    /// Process records as fast as the capacity allows, whatever the traffic (a batch job).
+    pub unthrottled: bool,
+    /// Stop allocating once this many bytes were allocated (a finite job); `None` runs to the horizon.
+    pub stop_after_bytes: Option<f64>,
+    /// Fraction of a large object's bytes the application writes (1.0: buffers are filled; a
+    /// large array of which only the first element is set touches a single page).
+    pub large_object_touch_fraction: f64,
+}
+
+/// A pool of pinned buffers on the managed heap (pinned `byte[]` handed out and returned, as
+/// network stacks and I/O libraries do): pinned objects cannot be moved by a compacting GC.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PinnedPoolSpec {
+    /// Buffers in the pool.
+    pub buffers: f64,
+    /// Size of one buffer object, bytes.
+    pub buffer_bytes: f64,
+    /// Buffers dropped and replaced by freshly allocated pinned ones, per second.
+    pub replacements_per_s: f64,
+}
