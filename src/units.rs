@@ -41,7 +41,11 @@ impl Bytes {
 
     /// Rounds a non-negative float byte count to the nearest whole byte (negative values give 0).
     pub fn from_f64(b: f64) -> Bytes {
-        if b.is_finite() && b > 0.0 { Bytes(b.round() as u64) } else { Bytes(0) }
+        if b.is_finite() && b > 0.0 {
+            Bytes(b.round() as u64)
+        } else {
+            Bytes(0)
+        }
     }
 
     /// The count in mebibytes.
