@@ -32,7 +32,7 @@ use std::fmt;
 
 use thiserror::Error;
 
-use super::flink::{BudgetError, validate_segment_size};
+use super::flink::{BudgetError, tm_defaults, validate_segment_size};
 
 /// Default `taskmanager.network.memory.buffers-per-channel`: exclusive buffers per channel.
 pub const DEFAULT_BUFFERS_PER_CHANNEL: u32 = 2;
@@ -111,7 +111,8 @@ pub struct NetworkBufferOptions {
 impl NetworkBufferOptions {
     /// Task slots per TaskManager, default applied.
     pub fn slots(&self) -> u32 {
-        self.number_of_task_slots.unwrap_or(1)
+        self.number_of_task_slots
+            .unwrap_or(tm_defaults::NUMBER_OF_TASK_SLOTS)
     }
 
     /// Exclusive buffers per channel `b`, default applied.
@@ -594,6 +595,36 @@ mod tests {
                 .unwrap();
         assert!(r.check().is_ok());
         assert_eq!(r.required_bytes(), 50 * SEGMENT);
+    }
+
+    #[test]
+    fn replay_fails_exactly_when_the_total_does_not_fit() {
+        let g = job(
+            &[3, 5, 2, 2],
+            &[
+                (0, 1, Exchange::Rescale),
+                (1, 2, Exchange::Hash),
+                (2, 3, Exchange::Forward),
+                (0, 3, Exchange::Broadcast),
+            ],
+        );
+        for slots in 1..4 {
+            let opts = NetworkBufferOptions {
+                number_of_task_slots: Some(slots),
+                ..NetworkBufferOptions::default()
+            };
+            for buffers in 0..120 {
+                let r = analyze_network_buffers(&g, &opts, SEGMENT, buffers * SEGMENT).unwrap();
+                assert_eq!(
+                    r.shortfall.is_some(),
+                    r.required > buffers,
+                    "{slots} {buffers}"
+                );
+                if let Some(s) = r.shortfall {
+                    assert!(s.required > s.available && s.available <= buffers);
+                }
+            }
+        }
     }
 
     #[test]

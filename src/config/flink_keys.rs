@@ -551,7 +551,7 @@ pub fn parse_flink_memory_size(s: &str) -> Result<u64, FlinkKeyError> {
 /// Parses a fraction as Java's `Float.parseFloat` does (surrounding whitespace and a trailing
 /// `f`/`F`/`d`/`D` suffix are allowed); the value is not range-checked here, because Flink checks
 /// it during the derivation with its own message.
-pub fn parse_flink_fraction(s: &str) -> Result<f32, String> {
+fn parse_flink_fraction(s: &str) -> Result<f32, String> {
     let t = java_trim(s);
     let t = t
         .strip_suffix(['f', 'F', 'd', 'D'])
