@@ -886,6 +886,62 @@ mod tests {
     }
 
     #[test]
+    fn matches_a_direct_rational_computation() {
+        // value = ceil(n / 10^f × 2^b × 10^d) for short random n, computed directly in u128.
+        let suffixes: [(&str, u32, i32); 15] = [
+            ("", 0, 0),
+            ("Ki", 10, 0),
+            ("Mi", 20, 0),
+            ("Gi", 30, 0),
+            ("Ti", 40, 0),
+            ("n", 0, -9),
+            ("u", 0, -6),
+            ("m", 0, -3),
+            ("k", 0, 3),
+            ("M", 0, 6),
+            ("G", 0, 9),
+            ("T", 0, 12),
+            ("e2", 0, 2),
+            ("E-4", 0, -4),
+            ("e+5", 0, 5),
+        ];
+        let mut x: u64 = 99;
+        for _ in 0..20_000 {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let n = (x >> 24) % 1_000_000_000_000;
+            let f = ((x >> 8) % 8) as u32;
+            let (suffix, b, d) = suffixes[((x >> 16) % 15) as usize];
+            let digits = format!("{n:0width$}", width = f as usize + 1);
+            let (int, frac) = digits.split_at(digits.len() - f as usize);
+            let text = if f == 0 {
+                format!("{int}{suffix}")
+            } else {
+                format!("{int}.{frac}{suffix}")
+            };
+            let num = u128::from(n) << b;
+            let scale = d - f as i32;
+            let expected = if scale >= 0 {
+                num * 10u128.pow(scale as u32)
+            } else {
+                num.div_ceil(10u128.pow((-scale) as u32))
+            };
+            let got = parse_quantity(&text);
+            if b > 0 && expected > i64::MAX as u128 {
+                assert_eq!(
+                    got.map(|q| (q.value(), q.capped)),
+                    Ok((i64::MAX as i128, true))
+                );
+            } else if expected > u128::from(u64::MAX) {
+                assert!(matches!(got, Err(QuantityError::TooLarge { .. })), "{text}");
+            } else {
+                assert_eq!(got.map(|q| q.value()), Ok(expected as i128), "{text}");
+            }
+        }
+    }
+
+    #[test]
     fn flink_memory_sizes_use_binary_units() {
         let f = |s: &str| parse_flink_memory_size(s).unwrap_or_else(|e| panic!("{s}: {e}"));
         assert_eq!(f("2048m"), 2048 << 20);
