@@ -3,4 +3,7 @@
 pub mod appsettings;
 pub mod duration;
 pub mod manifest;
+pub mod load;
 pub mod quantity;
+
+pub use load::{OutputOptions, Scenario, ScenarioError, load_scenario};
