@@ -310,6 +310,7 @@ pub fn run_spec(
         pinned_pool: pool,
         network: NetworkSpec::default(),
         build_initial_state: true,
+        build_rate_bytes_per_s: None,
     })
 }
 

@@ -1,7 +1,15 @@
-//! Loading a scenario file into a [`RunSpec`]: TOML with units written out, checked key by key.
+//! Loading a scenario file: TOML with units written out, checked key by key against the
+//! [schema](super::schema), with `--set KEY=VALUE` overrides on top, then resolved into a
+//! [`RunSpec`] by [`super::build`].
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use toml::de::{DeTable, DeValue};
+
+use super::duration::parse_duration;
+use super::quantity::parse_size_with_unit;
+use super::schema::{self, Field, Kind};
 use crate::sim::RunSpec;
 
 /// What a run writes besides the time series and the summary.
@@ -22,6 +30,8 @@ pub struct Scenario {
     pub spec: RunSpec,
     /// Output options.
     pub output: OutputOptions,
+    /// The effective configuration, with the source of every value.
+    pub config: Config,
 }
 
 /// A problem in a scenario: which file, which field (dotted key), where, and what is wrong.
@@ -49,13 +59,497 @@ impl ScenarioError {
             s.push_str(&format!(": {f}"));
         }
         s.push_str(": ");
-        s.push_str(&self.problem);
+        s.push_str(&self.problem.replace('\n', " "));
         s
+    }
+
+    fn new(
+        path: &str,
+        field: Option<&str>,
+        line: Option<usize>,
+        problem: impl Into<String>,
+    ) -> ScenarioError {
+        ScenarioError {
+            path: path.to_string(),
+            field: field.map(str::to_string),
+            line,
+            problem: problem.into(),
+        }
     }
 }
 
+/// A typed scenario value.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    /// Bytes.
+    Bytes(u64),
+    /// An unbounded size.
+    Unbounded,
+    /// Seconds.
+    Seconds(f64),
+    /// A number.
+    Number(f64),
+    /// A whole number.
+    Int(i64),
+    /// A boolean.
+    Bool(bool),
+    /// Text (also enum words).
+    Text(String),
+    /// An array of tables.
+    Tables(Vec<BTreeMap<String, Value>>),
+}
+
+/// Where a value came from.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Source {
+    /// memsim's built-in default.
+    Default,
+    /// A scenario file, at a line.
+    File {
+        /// The file.
+        path: String,
+        /// 1-based line.
+        line: usize,
+    },
+    /// A `--set KEY=VALUE` argument.
+    Set,
+}
+
+impl std::fmt::Display for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Source::Default => write!(f, "default"),
+            Source::File { path, line } => write!(f, "{path}:{line}"),
+            Source::Set => write!(f, "--set"),
+        }
+    }
+}
+
+/// A value with its source and the text it was written as.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Entry {
+    /// The value.
+    pub value: Value,
+    /// Where it came from.
+    pub source: Source,
+}
+
+/// The effective configuration: every key set by a default, the file or an override.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Config {
+    /// Entries by dotted key.
+    pub entries: BTreeMap<String, Entry>,
+    /// The scenario file.
+    pub path: String,
+}
+
+impl Config {
+    /// The value of `key`, if set.
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.entries.get(key).map(|e| &e.value)
+    }
+
+    /// Where `key` was set (file line, `--set`), for error messages.
+    pub fn origin(&self, key: &str) -> (String, Option<usize>) {
+        match self.entries.get(key).map(|e| &e.source) {
+            Some(Source::File { path, line }) => (path.clone(), Some(*line)),
+            Some(Source::Set) => ("--set".to_string(), None),
+            _ => (self.path.clone(), None),
+        }
+    }
+
+    /// An error about `key`, located where it was set.
+    pub fn error(&self, key: &str, problem: impl Into<String>) -> ScenarioError {
+        let (path, line) = self.origin(key);
+        ScenarioError::new(&path, Some(key), line, problem)
+    }
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())]
+        .bytes()
+        .filter(|b| *b == b'\n')
+        .count()
+        + 1
+}
+
+fn describe(v: &DeValue<'_>) -> &'static str {
+    match v {
+        DeValue::String(_) => "a string",
+        DeValue::Integer(_) => "an integer",
+        DeValue::Float(_) => "a number",
+        DeValue::Boolean(_) => "a boolean",
+        DeValue::Datetime(_) => "a date",
+        DeValue::Array(_) => "an array",
+        DeValue::Table(_) => "a table",
+    }
+}
+
+fn number(v: &DeValue<'_>) -> Option<f64> {
+    match v {
+        DeValue::Integer(i) => i.as_str().replace('_', "").parse::<f64>().ok(),
+        DeValue::Float(f) => f.as_str().replace('_', "").parse::<f64>().ok(),
+        _ => None,
+    }
+}
+
+/// Parses one raw value as `kind`; the error text says what was expected.
+fn parse_value(kind: Kind, v: &DeValue<'_>) -> Result<Value, String> {
+    match kind {
+        Kind::Bytes | Kind::BytesOrUnbounded => match v {
+            DeValue::String(s) if kind == Kind::BytesOrUnbounded && s.trim() == "unbounded" => Ok(Value::Unbounded),
+            DeValue::String(s) => parse_size_with_unit(s).map(Value::Bytes).map_err(|e| e.to_string()),
+            DeValue::Integer(_) | DeValue::Float(_) => {
+                Err("a size needs a unit: write it as a Kubernetes quantity such as \"512Mi\", \"4Gi\" or \"1.5G\"".into())
+            }
+            other => Err(format!("expected a size such as \"512Mi\", found {}", describe(other))),
+        },
+        Kind::ByteCount => match number(v) {
+            Some(x) if x >= 0.0 && x.is_finite() => Ok(Value::Number(x)),
+            Some(_) => Err("must not be negative".into()),
+            None => Err(format!("expected a number of bytes, found {}", describe(v))),
+        },
+        Kind::Duration => match v {
+            DeValue::String(s) => parse_duration(s).map(|d| Value::Seconds(d.as_secs_f64())).map_err(|e| e.to_string()),
+            DeValue::Integer(_) | DeValue::Float(_) => Err("a duration needs a unit, e.g. \"90s\", \"10m\" or \"24h\"".into()),
+            other => Err(format!("expected a duration such as \"90s\", found {}", describe(other))),
+        },
+        Kind::Float { min, max } => match number(v) {
+            Some(x) if x.is_finite() && x >= min && x <= max => Ok(Value::Number(x)),
+            Some(x) if x < min => Err(format!("{x} is below the smallest allowed value {min}")),
+            Some(x) => Err(format!("{x} is above the largest allowed value {max}")),
+            None => Err(format!("expected a number, found {}", describe(v))),
+        },
+        Kind::Int { min, max } => match v {
+            DeValue::Integer(i) => match i.as_str().replace('_', "").parse::<i64>() {
+                Ok(x) if x >= min && x <= max => Ok(Value::Int(x)),
+                Ok(x) if x < min => Err(format!("{x} is below the smallest allowed value {min}")),
+                Ok(x) => Err(format!("{x} is above the largest allowed value {max}")),
+                Err(_) => Err("not a whole number".into()),
+            },
+            other => Err(format!("expected a whole number, found {}", describe(other))),
+        },
+        Kind::Bool => match v {
+            DeValue::Boolean(b) => Ok(Value::Bool(*b)),
+            other => Err(format!("expected true or false, found {}", describe(other))),
+        },
+        Kind::Enum(words) => match v {
+            DeValue::String(s) if words.contains(&s.as_ref()) => Ok(Value::Text(s.to_string())),
+            DeValue::String(s) => Err(format!("{s:?} is not one of {}", words.join(", "))),
+            other => Err(format!("expected one of {}, found {}", words.join(", "), describe(other))),
+        },
+        Kind::Text => match v {
+            DeValue::String(s) => Ok(Value::Text(s.to_string())),
+            other => Err(format!("expected text, found {}", describe(other))),
+        },
+        Kind::Tables(fields) => match v {
+            DeValue::Array(items) => {
+                let mut out = Vec::new();
+                for (i, item) in items.iter().enumerate() {
+                    match item.get_ref() {
+                        DeValue::Table(t) => out.push(parse_table(fields, t).map_err(|e| format!("entry {}: {e}", i + 1))?),
+                        other => return Err(format!("entry {} should be a table, found {}", i + 1, describe(other))),
+                    }
+                }
+                Ok(Value::Tables(out))
+            }
+            other => Err(format!("expected an array of tables, found {}", describe(other))),
+        },
+    }
+}
+
+fn parse_table(fields: &[Field], t: &DeTable<'_>) -> Result<BTreeMap<String, Value>, String> {
+    let mut out = BTreeMap::new();
+    for (k, v) in t.iter() {
+        let name = k.get_ref().as_ref();
+        let Some(f) = fields.iter().find(|f| f.name == name) else {
+            let names: Vec<&str> = fields.iter().map(|f| f.name).collect();
+            return Err(format!(
+                "unknown field `{name}` (expected one of {})",
+                names.join(", ")
+            ));
+        };
+        let val = parse_value(f.kind, v.get_ref()).map_err(|e| format!("`{name}`: {e}"))?;
+        out.insert(name.to_string(), val);
+    }
+    for f in fields.iter().filter(|f| f.required) {
+        if !out.contains_key(f.name) {
+            return Err(format!("missing field `{}`", f.name));
+        }
+    }
+    Ok(out)
+}
+
+fn unknown_key(path: &str, key: &str, line: usize) -> ScenarioError {
+    let hint = match schema::closest(key) {
+        Some(k) if schema::edit_distance(key, k) <= key.len().max(4) / 2 => {
+            format!(" (did you mean `{k}`?)")
+        }
+        _ => String::new(),
+    };
+    ScenarioError::new(path, Some(key), Some(line), format!("unknown key{hint}"))
+}
+
+/// Walks a parsed table and records every leaf in `config`.
+fn flatten(
+    text: &str,
+    path: &str,
+    prefix: &str,
+    table: &DeTable<'_>,
+    config: &mut Config,
+) -> Result<(), ScenarioError> {
+    for (k, v) in table.iter() {
+        let name = k.get_ref().as_ref();
+        let full = if prefix.is_empty() {
+            name.to_string()
+        } else {
+            format!("{prefix}.{name}")
+        };
+        let line = line_of(text, k.span().start);
+        if let Some(def) = schema::lookup(&full) {
+            let value = parse_value(def.kind, v.get_ref())
+                .map_err(|e| ScenarioError::new(path, Some(&full), Some(line), e))?;
+            config.entries.insert(
+                full,
+                Entry {
+                    value,
+                    source: Source::File {
+                        path: path.to_string(),
+                        line,
+                    },
+                },
+            );
+        } else if schema::is_section(&full) {
+            match v.get_ref() {
+                DeValue::Table(t) => flatten(text, path, &full, t, config)?,
+                other => {
+                    return Err(ScenarioError::new(
+                        path,
+                        Some(&full),
+                        Some(line),
+                        format!("is a section; expected a table, found {}", describe(other)),
+                    ));
+                }
+            }
+        } else {
+            // Report the full dotted path of the first value under an unknown table.
+            let (mut key, mut at, mut node) = (full.clone(), line, v.get_ref());
+            while let DeValue::Table(t) = node {
+                let Some((k2, v2)) = t.iter().next() else {
+                    break;
+                };
+                key = format!("{key}.{}", k2.get_ref().as_ref() as &str);
+                at = line_of(text, k2.span().start);
+                node = v2.get_ref();
+            }
+            return Err(unknown_key(path, &key, at));
+        }
+    }
+    Ok(())
+}
+
+/// The defaults of every key that has one.
+pub fn defaults() -> Config {
+    let mut config = Config::default();
+    for k in schema::KEYS {
+        if let Some(d) = k.default {
+            let raw = match k.kind {
+                Kind::Bool | Kind::Int { .. } | Kind::Float { .. } | Kind::ByteCount => {
+                    d.to_string()
+                }
+                _ => format!("{d:?}"),
+            };
+            if let Ok(v) = DeValue::parse(&raw)
+                && let Ok(value) = parse_value(k.kind, v.get_ref())
+            {
+                config.entries.insert(
+                    k.key.to_string(),
+                    Entry {
+                        value,
+                        source: Source::Default,
+                    },
+                );
+            }
+        }
+    }
+    config
+}
+
+/// Applies one `--set KEY=VALUE`: the value is read as a TOML value (`4`, `true`, `"4Gi"`,
+/// `[{ at = "1h", multiplier = 2.0 }]`), or as text when it is not one (`4Gi`, `net8`).
+pub fn apply_set(config: &mut Config, arg: &str) -> Result<(), ScenarioError> {
+    let Some((k, raw)) = arg.split_once('=') else {
+        return Err(ScenarioError::new(
+            "--set",
+            None,
+            None,
+            format!("expected KEY=VALUE, found {arg:?}"),
+        ));
+    };
+    let k = k.trim();
+    let Some(def) = schema::lookup(k) else {
+        let mut e = unknown_key("--set", k, 0);
+        e.line = None;
+        return Err(e);
+    };
+    let quoted = format!("{:?}", raw.trim());
+    let parsed = DeValue::parse(raw.trim()).ok();
+    let as_text = DeValue::parse(&quoted).ok();
+    let value = match parsed.as_ref().map(|p| parse_value(def.kind, p.get_ref())) {
+        Some(Ok(v)) => v,
+        first => match as_text.as_ref().map(|p| parse_value(def.kind, p.get_ref())) {
+            Some(Ok(v)) => v,
+            Some(Err(e)) => {
+                return Err(ScenarioError::new(
+                    "--set",
+                    Some(k),
+                    None,
+                    first.and_then(Result::err).unwrap_or(e),
+                ));
+            }
+            None => {
+                return Err(ScenarioError::new(
+                    "--set",
+                    Some(k),
+                    None,
+                    "cannot read the value",
+                ));
+            }
+        },
+    };
+    config.entries.insert(
+        k.to_string(),
+        Entry {
+            value,
+            source: Source::Set,
+        },
+    );
+    Ok(())
+}
+
+/// Reads a scenario file into its configuration (defaults, then the file, then `sets`).
+pub fn read_config(path: &Path, sets: &[String]) -> Result<Config, ScenarioError> {
+    let shown = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        ScenarioError::new(&shown, None, None, format!("cannot read the scenario: {e}"))
+    })?;
+    let parsed = DeTable::parse(&text).map_err(|e| {
+        let line = e.span().map(|s| line_of(&text, s.start));
+        ScenarioError::new(
+            &shown,
+            None,
+            line,
+            format!("TOML syntax error: {}", e.message().trim()),
+        )
+    })?;
+    let mut config = defaults();
+    config.path = shown.clone();
+    flatten(&text, &shown, "", parsed.get_ref(), &mut config)?;
+    for s in sets {
+        apply_set(&mut config, s)?;
+    }
+    Ok(config)
+}
+
 /// Loads the scenario at `path`, applies `--set KEY=VALUE` overrides and an optional seed.
-pub fn load_scenario(path: &Path, sets: &[String], seed: Option<u64>) -> Result<Scenario, ScenarioError> {
-    let _ = (sets, seed);
-    Err(ScenarioError { path: path.display().to_string(), field: None, line: None, problem: "scenario loading is not available yet".into() })
+pub fn load_scenario(
+    path: &Path,
+    sets: &[String],
+    seed: Option<u64>,
+) -> Result<Scenario, ScenarioError> {
+    let config = read_config(path, sets)?;
+    let stem = path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("scenario")
+        .to_string();
+    let (spec, output) = super::build::build(&config, &stem, seed)?;
+    Ok(Scenario {
+        name: spec.name.clone(),
+        source: path.to_path_buf(),
+        spec,
+        output,
+        config,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(text: &str) -> (tempfile::TempDir, PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("s.toml");
+        std::fs::write(&p, text).unwrap();
+        (dir, p)
+    }
+
+    #[test]
+    fn reads_values_with_units_and_remembers_their_lines() {
+        let (_d, p) = write("[pod]\nlimits.memory = \"1.5Gi\"\n[scenario]\nduration = \"90m\"\n");
+        let c = read_config(&p, &[]).unwrap();
+        assert_eq!(
+            c.get("pod.limits.memory"),
+            Some(&Value::Bytes(1_610_612_736))
+        );
+        assert_eq!(c.get("scenario.duration"), Some(&Value::Seconds(5400.0)));
+        assert_eq!(c.origin("pod.limits.memory").1, Some(2));
+        assert_eq!(c.entries["gc.profile"].source, Source::Default);
+    }
+
+    #[test]
+    fn unknown_keys_name_the_closest_valid_one_and_the_line() {
+        let (_d, p) = write("[pod]\nlimit.memory = \"1Gi\"\n");
+        let e = read_config(&p, &[]).unwrap_err();
+        assert_eq!(e.line, Some(2));
+        assert_eq!(e.field.as_deref(), Some("pod.limit.memory"));
+        assert!(e.problem.contains("pod.limits.memory"), "{e}");
+    }
+
+    #[test]
+    fn sizes_need_units_and_must_not_be_negative() {
+        let (_d, p) = write("[pod]\nlimits.memory = 1024\n");
+        let e = read_config(&p, &[]).unwrap_err();
+        assert!(e.problem.contains("needs a unit"), "{e}");
+        let (_d, p) = write("[pod]\nlimits.memory = \"-1Gi\"\n");
+        let e = read_config(&p, &[]).unwrap_err();
+        assert!(e.problem.contains("negative"), "{e}");
+    }
+
+    #[test]
+    fn syntax_errors_give_a_line() {
+        let (_d, p) = write("[pod\nlimits.memory = \"1Gi\"\n");
+        let e = read_config(&p, &[]).unwrap_err();
+        assert!(e.problem.starts_with("TOML syntax error"));
+        assert_eq!(e.line, Some(1));
+    }
+
+    #[test]
+    fn set_overrides_take_toml_values_or_text() {
+        let (_d, p) = write("[gc]\nconcurrent = true\n");
+        let c = read_config(
+            &p,
+            &[
+                "gc.concurrent=false".into(),
+                "pod.limits.memory=4Gi".into(),
+                "workload.rate.steps=[{at=\"1h\", multiplier=2.0}]".into(),
+            ],
+        )
+        .unwrap();
+        assert_eq!(c.get("gc.concurrent"), Some(&Value::Bool(false)));
+        assert_eq!(c.get("pod.limits.memory"), Some(&Value::Bytes(4 << 30)));
+        assert_eq!(c.entries["gc.concurrent"].source, Source::Set);
+        assert!(matches!(c.get("workload.rate.steps"), Some(Value::Tables(t)) if t.len() == 1));
+        let e = read_config(&p, &["gc.concurent=false".into()]).unwrap_err();
+        assert!(e.problem.contains("gc.concurrent"));
+    }
+
+    #[test]
+    fn array_tables_check_their_fields() {
+        let (_d, p) = write(
+            "[[workload.lifetimes]]\nfraction = 0.05\nmean = \"1s\"\n[[workload.lifetimes]]\nfracton = 0.1\n",
+        );
+        let e = read_config(&p, &[]).unwrap_err();
+        assert!(e.problem.contains("fracton"), "{e}");
+    }
 }

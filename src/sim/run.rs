@@ -47,6 +47,9 @@ pub struct RunSpec {
     /// Build the initial state by allocating it before the workload starts (else it is placed in
     /// gen2 as if it had been there for long).
     pub build_initial_state: bool,
+    /// Rate at which the initial state and buffer pools are built, bytes/s (`None`: as fast as
+    /// the workload's capacity allows).
+    pub build_rate_bytes_per_s: Option<f64>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -109,6 +112,7 @@ pub struct Simulation<'a> {
     background_before: u64,
     peak_heap_after_gc: f64,
     pause_max: f64,
+    stalled: u64,
 }
 
 impl<'a> Simulation<'a> {
@@ -232,6 +236,7 @@ impl<'a> Simulation<'a> {
             background_before: 0,
             peak_heap_after_gc: 0.0,
             pause_max: 0.0,
+            stalled: 0,
         };
         sim.start_process(
             0.0,
@@ -263,11 +268,14 @@ impl<'a> Simulation<'a> {
         }
     }
 
+    /// Most records per second the process works through: the configured capacity, or four
+    /// times the base rate.
     fn capacity(&self) -> f64 {
         self.spec
             .workload
             .capacity_records_per_s
-            .unwrap_or(f64::INFINITY)
+            .unwrap_or(4.0 * self.spec.workload.traffic.base_records_per_s)
+            .max(1e-9)
     }
 
     /// Records processed per second right now.
@@ -280,7 +288,7 @@ impl<'a> Simulation<'a> {
             return 0.0;
         }
         if self.spec.workload.unthrottled {
-            return self.capacity().min(1e15);
+            return self.capacity();
         }
         if self.backlog > 0.0 {
             self.capacity().max(self.demand_rate)
@@ -300,7 +308,11 @@ impl<'a> Simulation<'a> {
     fn compute_flows(&mut self) {
         let n = self.classes.n;
         let r = self.processing_rate();
-        let build_rate = self.capacity_bytes().min(1e12);
+        let build_rate = self
+            .spec
+            .build_rate_bytes_per_s
+            .unwrap_or_else(|| self.capacity_bytes())
+            .min(1e12);
         let loh_threshold = self.gc.tuning.loh_threshold;
         let f = &mut self.flows;
         f.soh.iter_mut().for_each(|x| *x = 0.0);
@@ -477,6 +489,22 @@ impl<'a> Simulation<'a> {
                 cause = Cause::Horizon;
             }
             let dt = (t_next - self.now).max(0.0);
+            if dt <= 0.0 {
+                self.stalled += 1;
+                if self.stalled > 100_000 {
+                    panic!(
+                        "simulation stalled at t={} cause={:?} flows={:?} gc0={} loh={} bgc={:?}",
+                        self.now,
+                        cause,
+                        self.flows,
+                        self.gc.heap.gens[0].remaining,
+                        self.gc.heap.gens[3].remaining,
+                        self.gc.background_end_s()
+                    );
+                }
+            } else {
+                self.stalled = 0;
+            }
             self.advance(dt);
             if self.finished {
                 break;
@@ -565,7 +593,7 @@ impl<'a> Simulation<'a> {
 
     /// Advances every model by `dt` seconds at the current flows.
     fn advance(&mut self, dt: f64) {
-        if dt > 0.0 && self.running {
+        if self.running {
             let r = self.processing_rate();
             self.gc.advance(&self.flows, dt, self.now + dt);
             let alloc_rate = r * self.spec.workload.bytes_per_record;

@@ -414,9 +414,12 @@ impl Gc {
                         self.heap.gens[g].live[c] += bytes;
                         stay_obj += bytes;
                     } else {
-                        self.heap.gens[dest].live[c] += bytes;
-                        self.heap.gens[dest].obj += bytes;
+                        let d = &mut self.heap.gens[dest];
+                        d.live[c] += bytes;
+                        d.obj += bytes;
                         if dest > g {
+                            // Promotion allocates from the older generation's free list first.
+                            d.free -= bytes.min(d.free);
                             promoted_into[dest] += bytes;
                         }
                     }

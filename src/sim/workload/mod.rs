@@ -23,7 +23,7 @@ pub struct WorkloadSpec {
     /// Threads that allocate (they add thread stacks).
     pub threads: u32,
     /// Most records per second the process can work through (when catching up after pauses or
-    /// downtime, or when unthrottled); `None` is unlimited.
+    /// downtime, or when unthrottled); `None` is four times the base record rate.
     pub capacity_records_per_s: Option<f64>,
     /// Process records as fast as the capacity allows, whatever the traffic (a batch job).
     pub unthrottled: bool,

@@ -1,0 +1,647 @@
+//! Every key a scenario may set: its dotted name, its kind (which fixes its unit), its default and
+//! what it means. The loader validates against this table, `memsim config` prints from it, and the
+//! README's scenario reference is generated from it.
+
+/// The kind of a scenario value, which fixes how it is written and its unit.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Kind {
+    /// A size as a Kubernetes quantity with a unit (`512Mi`, `4Gi`, `1.5G`), bytes.
+    Bytes,
+    /// A size as a Kubernetes quantity, or `unbounded`.
+    BytesOrUnbounded,
+    /// A plain number of bytes (keys ending in `_bytes`).
+    ByteCount,
+    /// A duration with a unit (`90s`, `10m`, `24h`, `500ms`), seconds.
+    Duration,
+    /// A number within bounds.
+    Float {
+        /// Smallest allowed value.
+        min: f64,
+        /// Largest allowed value.
+        max: f64,
+    },
+    /// A whole number within bounds.
+    Int {
+        /// Smallest allowed value.
+        min: i64,
+        /// Largest allowed value.
+        max: i64,
+    },
+    /// `true` or `false`.
+    Bool,
+    /// One of a list of words.
+    Enum(&'static [&'static str]),
+    /// Free text.
+    Text,
+    /// An array of tables, each with the given fields.
+    Tables(&'static [Field]),
+}
+
+/// A field of a table in an array of tables.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Field {
+    /// Field name.
+    pub name: &'static str,
+    /// Its kind.
+    pub kind: Kind,
+    /// Whether it must be present.
+    pub required: bool,
+    /// What it means.
+    pub doc: &'static str,
+}
+
+/// One scenario key.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct KeyDef {
+    /// Dotted key, e.g. `pod.limits.memory`.
+    pub key: &'static str,
+    /// Kind and unit.
+    pub kind: Kind,
+    /// Default as it would be written in a scenario (`None`: unset unless given).
+    pub default: Option<&'static str>,
+    /// What it means.
+    pub doc: &'static str,
+}
+
+const fn key(
+    key: &'static str,
+    kind: Kind,
+    default: Option<&'static str>,
+    doc: &'static str,
+) -> KeyDef {
+    KeyDef {
+        key,
+        kind,
+        default,
+        doc,
+    }
+}
+
+const FRACTION: Kind = Kind::Float { min: 0.0, max: 1.0 };
+const POSITIVE: Kind = Kind::Float {
+    min: 0.0,
+    max: f64::MAX,
+};
+
+/// Fields of one `workload.lifetimes` entry.
+pub const LIFETIME_FIELDS: &[Field] = &[
+    Field {
+        name: "fraction",
+        kind: FRACTION,
+        required: true,
+        doc: "share of the allocated bytes with this lifetime",
+    },
+    Field {
+        name: "mean",
+        kind: Kind::Duration,
+        required: false,
+        doc: "mean of an exponentially distributed lifetime, as a duration",
+    },
+    Field {
+        name: "mean_allocated",
+        kind: Kind::Bytes,
+        required: false,
+        doc: "mean lifetime measured in bytes the process allocates meanwhile",
+    },
+    Field {
+        name: "long_lived",
+        kind: Kind::Bool,
+        required: false,
+        doc: "lives as long as the process",
+    },
+];
+
+/// Fields of one `workload.rate.steps` entry.
+pub const STEP_FIELDS: &[Field] = &[
+    Field {
+        name: "at",
+        kind: Kind::Duration,
+        required: true,
+        doc: "when the step starts",
+    },
+    Field {
+        name: "multiplier",
+        kind: POSITIVE,
+        required: true,
+        doc: "record rate from then on, as a multiple of `workload.records_per_second`",
+    },
+];
+
+/// Every scenario key, grouped by section.
+pub const KEYS: &[KeyDef] = &[
+    // scenario
+    key(
+        "scenario.name",
+        Kind::Text,
+        None,
+        "name of the scenario; names the output folder (default: the file name)",
+    ),
+    key("scenario.description", Kind::Text, Some(""), "free text"),
+    key(
+        "scenario.process",
+        Kind::Enum(&["taskmanager", "jobmanager"]),
+        Some("taskmanager"),
+        "which Flink.NET process the pod runs",
+    ),
+    key(
+        "scenario.duration",
+        Kind::Duration,
+        Some("1h"),
+        "simulated time to cover",
+    ),
+    key(
+        "scenario.seed",
+        Kind::Int {
+            min: 0,
+            max: i64::MAX,
+        },
+        Some("1"),
+        "seed of every random stream of the run",
+    ),
+    key(
+        "scenario.sample_interval",
+        Kind::Duration,
+        Some("10s"),
+        "interval between rows of `timeseries.csv`",
+    ),
+    // output
+    key(
+        "output.gc_events",
+        Kind::Bool,
+        Some("true"),
+        "write one row per GC to `gc_events.csv`",
+    ),
+    // machine
+    key(
+        "machine.cores",
+        Kind::Int { min: 1, max: 4096 },
+        Some("4"),
+        "CPUs the container may use (its CPU limit rounded up)",
+    ),
+    key(
+        "machine.cache",
+        Kind::BytesOrUnbounded,
+        Some("32Mi"),
+        "largest CPU cache the runtime reads (the L3); `unbounded` where the OS reports a cache level as unknown",
+    ),
+    key(
+        "machine.node_memory",
+        Kind::Bytes,
+        Some("64Gi"),
+        "physical memory of the node",
+    ),
+    key(
+        "machine.cgroup",
+        Kind::Enum(&["v1", "v2"]),
+        Some("v2"),
+        "cgroup version of the node (.NET Core 3.1 sees container limits only on v1)",
+    ),
+    key(
+        "machine.gc_speed",
+        Kind::Float {
+            min: 0.01,
+            max: 100.0,
+        },
+        Some("1.0"),
+        "GC cost relative to the reference host (2.0: pauses twice as long)",
+    ),
+    // runtime
+    key(
+        "runtime.baseline",
+        Kind::Bytes,
+        Some("32Mi"),
+        "resident memory of the .NET runtime right after start-up",
+    ),
+    key(
+        "runtime.code",
+        Kind::Bytes,
+        Some("48Mi"),
+        "JIT-compiled code, type metadata and loader heaps once warm",
+    ),
+    key(
+        "runtime.code_warmup",
+        Kind::Duration,
+        Some("2m"),
+        "time constant of code growth after start-up",
+    ),
+    key(
+        "runtime.threads",
+        Kind::Int {
+            min: 0,
+            max: 100_000,
+        },
+        Some("30"),
+        "managed threads besides the workload's allocating threads",
+    ),
+    key(
+        "runtime.stack_per_thread",
+        Kind::Bytes,
+        Some("128Ki"),
+        "committed (touched) stack per thread",
+    ),
+    key(
+        "runtime.native",
+        Kind::Bytes,
+        Some("16Mi"),
+        "other native memory (native libraries, buffers outside the GC)",
+    ),
+    // gc
+    key(
+        "gc.profile",
+        Kind::Enum(&["netcore31", "net8", "net9", "net10"]),
+        Some("net8"),
+        "runtime whose GC rules apply",
+    ),
+    key(
+        "gc.mode",
+        Kind::Enum(&["workstation", "server"]),
+        Some("workstation"),
+        "`System.GC.Server`",
+    ),
+    key(
+        "gc.concurrent",
+        Kind::Bool,
+        Some("true"),
+        "`System.GC.Concurrent`: background GC allowed",
+    ),
+    key(
+        "gc.heap_hard_limit",
+        Kind::Bytes,
+        None,
+        "`GCHeapHardLimit`; in a container the runtime defaults to 75% of the memory limit",
+    ),
+    key(
+        "gc.heap_hard_limit_percent",
+        Kind::Float {
+            min: 1.0,
+            max: 99.0,
+        },
+        None,
+        "`GCHeapHardLimitPercent`: hard limit as a percentage of the container limit",
+    ),
+    key(
+        "gc.heap_count",
+        Kind::Int { min: 1, max: 1024 },
+        None,
+        "`GCHeapCount`: Server GC heaps (turns DATAS off)",
+    ),
+    key(
+        "gc.gen0size",
+        Kind::Bytes,
+        None,
+        "`GCgen0size`: forces the gen0 budget",
+    ),
+    key("gc.gen0_max_budget", Kind::Bytes, None, "`GCGen0MaxBudget`"),
+    key(
+        "gc.datas",
+        Kind::Bool,
+        None,
+        "`GCDynamicAdaptationMode` (DATAS) for Server GC; default: off on .NET 8, on from .NET 9",
+    ),
+    key(
+        "gc.conserve_memory",
+        Kind::Int { min: 0, max: 9 },
+        None,
+        "`GCConserveMemory`",
+    ),
+    key(
+        "gc.high_memory_percent",
+        Kind::Int { min: 1, max: 99 },
+        None,
+        "`GCHighMemPercent`: the high memory load threshold",
+    ),
+    // pod
+    key(
+        "pod.requests.memory",
+        Kind::Bytes,
+        None,
+        "`resources.requests.memory` of the container",
+    ),
+    key(
+        "pod.limits.memory",
+        Kind::Bytes,
+        None,
+        "`resources.limits.memory`: the container is OOM-killed above it",
+    ),
+    key(
+        "pod.restart",
+        Kind::Enum(&["never", "always"]),
+        Some("never"),
+        "restart after a failure with Kubernetes' back-off (state comes back from the last checkpoint)",
+    ),
+    key(
+        "pod.restore_rate",
+        Kind::Bytes,
+        Some("100Mi"),
+        "state restored per second after a restart",
+    ),
+    key(
+        "checkpoint.interval",
+        Kind::Duration,
+        Some("1m"),
+        "checkpoint interval: the state a restart restores is the state at the last checkpoint",
+    ),
+    // workload
+    key(
+        "workload.records_per_second",
+        POSITIVE,
+        Some("10000"),
+        "input records per second (the base of the rate profile)",
+    ),
+    key(
+        "workload.allocated_bytes_per_record",
+        Kind::ByteCount,
+        Some("2048"),
+        "bytes allocated on the managed heap per record processed",
+    ),
+    key(
+        "workload.capacity",
+        POSITIVE,
+        None,
+        "most records per second the process can work through when catching up after pauses or downtime; default: 4 × `workload.records_per_second`",
+    ),
+    key(
+        "workload.threads",
+        Kind::Int {
+            min: 1,
+            max: 100_000,
+        },
+        Some("4"),
+        "threads that allocate (task slots and I/O threads)",
+    ),
+    key(
+        "workload.rate.profile",
+        Kind::Enum(&["constant", "steps", "daily"]),
+        Some("constant"),
+        "shape of the record rate over time",
+    ),
+    key(
+        "workload.rate.steps",
+        Kind::Tables(STEP_FIELDS),
+        None,
+        "for `steps`: a list of `{ at = \"1h\", multiplier = 2.0 }`",
+    ),
+    key(
+        "workload.rate.daily_peak",
+        Kind::Duration,
+        Some("14h"),
+        "for `daily`: time of day of the peak (the run starts at midnight)",
+    ),
+    key(
+        "workload.rate.daily_trough",
+        FRACTION,
+        Some("0.3"),
+        "for `daily`: rate at the trough as a share of the peak",
+    ),
+    key(
+        "workload.bursts.mean_interval",
+        Kind::Duration,
+        None,
+        "mean time between random bursts (none when unset)",
+    ),
+    key(
+        "workload.bursts.mean_duration",
+        Kind::Duration,
+        Some("30s"),
+        "mean length of a burst",
+    ),
+    key(
+        "workload.bursts.multiplier",
+        POSITIVE,
+        Some("2.0"),
+        "record rate during a burst, as a multiple",
+    ),
+    key(
+        "workload.objects.size_distribution",
+        Kind::Enum(&["fixed", "lognormal"]),
+        Some("lognormal"),
+        "distribution of small object sizes",
+    ),
+    key(
+        "workload.objects.median_bytes",
+        Kind::Float {
+            min: 16.0,
+            max: 84_999.0,
+        },
+        Some("200"),
+        "median small object size (or the size for `fixed`), bytes",
+    ),
+    key(
+        "workload.objects.sigma",
+        Kind::Float { min: 0.0, max: 5.0 },
+        Some("1.0"),
+        "standard deviation of ln(size) of small objects",
+    ),
+    key(
+        "workload.objects.large_fraction",
+        FRACTION,
+        Some("0"),
+        "share of allocated bytes in large objects (85,000 bytes or more: the LOH)",
+    ),
+    key(
+        "workload.objects.large_median",
+        Kind::Bytes,
+        Some("256Ki"),
+        "median size of the large objects",
+    ),
+    key(
+        "workload.objects.large_sigma",
+        Kind::Float { min: 0.0, max: 5.0 },
+        Some("1.0"),
+        "standard deviation of ln(size) of large objects",
+    ),
+    key(
+        "workload.lifetimes",
+        Kind::Tables(LIFETIME_FIELDS),
+        None,
+        "how the allocated bytes die: a list of `{ fraction = 0.05, mean = \"500ms\" }`, `{ fraction = 0.01, mean_allocated = \"64Mi\" }` or `{ fraction = 0.001, long_lived = true }`; the rest dies young",
+    ),
+    // state
+    key(
+        "state.backend",
+        Kind::Enum(&["none", "heap", "rocksdb"]),
+        Some("none"),
+        "where keyed state lives: on the .NET heap, or off heap in a RocksDB-like store",
+    ),
+    key(
+        "state.initial",
+        Kind::Bytes,
+        None,
+        "state present at start (restored from a checkpoint)",
+    ),
+    key(
+        "state.key_bytes",
+        Kind::ByteCount,
+        Some("1024"),
+        "state bytes per key",
+    ),
+    key(
+        "state.entry_size_bytes",
+        Kind::Float {
+            min: 16.0,
+            max: 1e9,
+        },
+        Some("256"),
+        "size of one state object on the heap, bytes",
+    ),
+    key(
+        "state.new_keys_per_record",
+        FRACTION,
+        Some("0"),
+        "share of records that bring a new key",
+    ),
+    key(
+        "state.new_keys_per_second",
+        POSITIVE,
+        Some("0"),
+        "new keys per second, besides those brought by records",
+    ),
+    key(
+        "state.max_keys",
+        POSITIVE,
+        None,
+        "key cardinality: the state stops growing at this many keys",
+    ),
+    key(
+        "state.ttl",
+        Kind::Duration,
+        None,
+        "state time-to-live: entries expire this long after they were written",
+    ),
+    key(
+        "state.updates_per_record",
+        POSITIVE,
+        Some("0"),
+        "existing entries rewritten per record (the old copies become garbage)",
+    ),
+    key(
+        "state.rocksdb.write_buffer",
+        Kind::Bytes,
+        Some("64Mi"),
+        "size of one memtable",
+    ),
+    key(
+        "state.rocksdb.write_buffers",
+        Kind::Int { min: 1, max: 64 },
+        Some("2"),
+        "memtables per store",
+    ),
+    key(
+        "state.rocksdb.block_cache",
+        Kind::Bytes,
+        Some("256Mi"),
+        "block cache capacity",
+    ),
+    key(
+        "state.rocksdb.hot_fraction",
+        FRACTION,
+        Some("0.2"),
+        "share of the data the block cache would hold if unbounded",
+    ),
+    key(
+        "state.rocksdb.index_fraction",
+        FRACTION,
+        Some("0.01"),
+        "index and filter blocks as a share of the data",
+    ),
+    key(
+        "state.rocksdb.allocator_overhead",
+        Kind::Float { min: 1.0, max: 4.0 },
+        Some("1.1"),
+        "native allocator overhead (resident bytes per byte requested)",
+    ),
+    // network
+    key(
+        "network.pool",
+        Kind::Bytes,
+        Some("64Mi"),
+        "network memory: the pool of network buffers",
+    ),
+    key(
+        "network.segment",
+        Kind::Bytes,
+        Some("32Ki"),
+        "size of one network buffer",
+    ),
+    key(
+        "network.required_buffers",
+        Kind::Int {
+            min: 0,
+            max: i64::MAX,
+        },
+        Some("0"),
+        "buffers the deployed tasks require at start",
+    ),
+    key(
+        "network.sent_bytes_per_record",
+        Kind::ByteCount,
+        Some("1024"),
+        "bytes sent over the network per input record",
+    ),
+    key(
+        "network.round_trip",
+        Kind::Duration,
+        Some("1ms"),
+        "time a buffer takes to reach the receiver and come back",
+    ),
+];
+
+/// Looks a key up.
+pub fn lookup(key: &str) -> Option<&'static KeyDef> {
+    KEYS.iter().find(|k| k.key == key)
+}
+
+/// Whether `prefix` names a section (a table) of the schema, e.g. `pod.limits`.
+pub fn is_section(prefix: &str) -> bool {
+    let p = format!("{prefix}.");
+    KEYS.iter().any(|k| k.key.starts_with(&p))
+}
+
+/// Edit distance between two strings (for "did you mean").
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != *cb);
+            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+/// The valid key closest to `key`: the same section's keys first, then all keys.
+pub fn closest(key: &str) -> Option<&'static str> {
+    KEYS.iter()
+        .map(|k| (edit_distance(key, k.key), k.key))
+        .min()
+        .map(|(_, k)| k)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_unique_sorted_within_sections_and_documented() {
+        let mut seen = std::collections::BTreeSet::new();
+        for k in KEYS {
+            assert!(seen.insert(k.key), "duplicate key {}", k.key);
+            assert!(!k.doc.is_empty(), "{} has no doc", k.key);
+            assert!(k.key.contains('.'), "{} has no section", k.key);
+        }
+    }
+
+    #[test]
+    fn closest_key_suggests_the_intended_one() {
+        assert_eq!(closest("pod.limit.memory"), Some("pod.limits.memory"));
+        assert_eq!(
+            closest("workload.record_per_second"),
+            Some("workload.records_per_second")
+        );
+        assert!(is_section("pod.limits") && !is_section("pod.limits.memory"));
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+    }
+}
