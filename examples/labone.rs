@@ -8,29 +8,13 @@ fn main() {
     let spec = LabSpec::parse(&std::fs::read_to_string(spec_path).unwrap(), stem).unwrap();
     let mut c = memsim::sim::observe::Collector::default();
     let (p, s) = memsim::lab::predict::predict_observed(&spec, &machine, &vec![], &mut c).unwrap();
-    for r in c
-        .gcs
-        .iter()
-        .take(args.get(3).map(|x| x.parse().unwrap()).unwrap_or(60))
-    {
+    let m = 1048576.0;
+    for r in c.gcs.iter().take(args.get(3).map(|x| x.parse().unwrap()).unwrap_or(60)) {
         println!(
-            "{:4} t={:8.1}ms g{} {:10} {:9} pause={:7.3} surv={:7.2}M prom={:7.2}M after=[{:7.2} {:7.2} {:7.2} {:7.2}] frag={:6.2} b0={:6.1} comm={:7.1} r={:#x}",
-            r.index,
-            r.start_s * 1e3,
-            r.generation,
-            r.kind.name(),
-            r.reason.name(),
-            r.pause_s * 1e3,
-            r.survived / 1048576.0,
-            r.promoted / 1048576.0,
-            r.gen_after[0] / 1048576.0,
-            r.gen_after[1] / 1048576.0,
-            r.gen_after[2] / 1048576.0,
-            r.gen_after[3] / 1048576.0,
-            r.fragmentation_after / 1048576.0,
-            r.gen0_budget / 1048576.0,
-            r.committed_after / 1048576.0,
-            r.condemn_reasons
+            "{:4} t={:8.1}ms g{} {:10} {:9} pause={:7.3} surv={:7.2}M prom={:7.2}M after=[{:7.2} {:7.2} {:7.2} {:7.2}] frag={:6.2} comm={:7.1} r={:#x} left=[{:.1} {:.1} {:.1} {:.1}]",
+            r.index, r.start_s * 1e3, r.generation, r.kind.name(), r.reason.name(), r.pause_s * 1e3, r.survived / m, r.promoted / m,
+            r.gen_after[0] / m, r.gen_after[1] / m, r.gen_after[2] / m, r.gen_after[3] / m, r.fragmentation_after / m,
+            r.committed_after / m, r.condemn_reasons, r.budgets[0] / m, r.budgets[1] / m, r.budgets[2] / m, r.budgets[3] / m
         );
     }
     println!("{}", memsim::lab::LabPrediction::CSV_HEADER);

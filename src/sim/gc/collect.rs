@@ -35,7 +35,18 @@ impl Gc {
             }
             _ => {}
         }
-        let decision = self.generation_to_condemn(now_s, reason, env);
+        // A large object that cannot be committed goes straight to a full compacting GC
+        // (`trigger_full_compact_gc`); small-object allocation tries a gen1 first.
+        let mut decision = self.generation_to_condemn(now_s, reason, env);
+        if reason == GcReason::OutOfSpaceLoh {
+            decision = Decision {
+                generation: 2,
+                blocking: true,
+                force_promotion: true,
+                compact_loh: true,
+                reasons: decision.reasons | condemn_bits::BEFORE_OOM,
+            };
+        }
         if decision.generation == 2 && !decision.blocking && self.background.is_none() {
             // `check_for_ephemeral_alloc`: an exhausted gen0 (or gen1) budget gets an ephemeral GC
             // in the same suspension, before the background GC starts.
@@ -76,11 +87,11 @@ impl Gc {
             out.pause_s += rec.pause_s;
             out.records.push(rec);
         }
-        // The allocator's out-of-space path under a hard limit: when the allocation still does not
-        // fit, wait for a background GC, run one full compacting GC, then give up.
-        if self.tuning.hard_limit.is_some() {
-            let need = self.allocation_need(reason);
-            if self.mem.short_of_room(self, need, false) {
+        // The allocator's out-of-space path under a hard limit: a small-object allocation that
+        // still does not fit after the gen1 waits for a background GC, then gets one full
+        // compacting GC; if even that leaves no room, an OutOfMemoryException.
+        if self.tuning.hard_limit.is_some() && matches!(reason, GcReason::OutOfSpaceSoh | GcReason::OutOfSpaceLoh) {
+            if reason == GcReason::OutOfSpaceSoh && self.out_of_room(reason) {
                 if self.background.is_some() {
                     let end = self.background_end_s().unwrap_or(t).max(t);
                     if let Some(r) = self.finish_background(end) {
@@ -89,30 +100,28 @@ impl Gc {
                     out.pause_s += end - t;
                     t = end;
                 }
-                let d = Decision {
-                    generation: 2,
-                    blocking: true,
-                    force_promotion: true,
-                    compact_loh: true,
-                    reasons: condemn_bits::BEFORE_OOM,
-                };
+                let d = Decision { generation: 2, blocking: true, force_promotion: true, compact_loh: true, reasons: condemn_bits::BEFORE_OOM };
                 let rec = self.blocking(t, reason, &d, env);
                 out.pause_s += rec.pause_s;
                 out.records.push(rec);
-                if self.mem.short_of_room(self, need, false) {
-                    out.out_of_memory = true;
-                }
+            }
+            if self.out_of_room(reason) {
+                out.out_of_memory = true;
             }
         }
         out
     }
 
-    /// Bytes per heap an allocation needs to proceed after a GC: room for gen0's allocation to
-    /// resume (`end_space_after_gc`), or one large object.
-    fn allocation_need(&self, reason: GcReason) -> f64 {
+    /// Whether the allocation that failed for `reason` still cannot proceed: small objects need
+    /// the ephemeral room of `ephemeral_gen_fit_p` (two gen0 minimum budgets under the hard
+    /// limit); a large object needs its own size in the LOH's free list or under the limit.
+    fn out_of_room(&self, reason: GcReason) -> bool {
         match reason {
-            GcReason::AllocLarge | GcReason::OutOfSpaceLoh => self.mean_large_object(),
-            _ => self.end_space_after_gc(),
+            GcReason::OutOfSpaceLoh | GcReason::AllocLarge => {
+                let need = self.mean_large_object();
+                self.heap.gens[LOH].free < need && self.hard_limit_room() < need
+            }
+            _ => self.low_ephemeral_space(),
         }
     }
 
@@ -266,7 +275,15 @@ impl Gc {
         }
         if n == 2 {
             work.old_live = survivors_by_gen[GEN2];
-            work.loh_live = survivors_by_gen[LOH];
+            // Large objects are few: marking costs per object; compacting the LOH moves the live
+            // objects that lie after the first dead one (with d dead objects spread evenly, a
+            // share d/(d+1) of the live bytes).
+            let mean_large = self.mean_large_object().max(85_000.0);
+            work.loh_objects = survivors_by_gen[LOH] / mean_large;
+            if d.compact_loh {
+                let dead_objects = self.heap.gens[LOH].dead() / mean_large;
+                work.loh_moved = survivors_by_gen[LOH] * dead_objects / (dead_objects + 1.0);
+            }
             // The gen2 survivors are marked, not copied, unless the GC compacts.
             let old_packed = self.heap.gens[GEN2].live_total();
             work.packed -= old_packed.min(work.packed);
@@ -525,6 +542,7 @@ impl Gc {
             gen_after: self.gen_sizes(),
             fragmentation_after: self.heap.total_free(),
             gen0_budget: self.gen0_budget_per_heap(),
+            budgets: [self.heap.gens[0].remaining, self.heap.gens[1].remaining, self.heap.gens[2].remaining, self.heap.gens[3].remaining],
             heaps,
             committed_after: self.committed_bytes(),
             condemn_reasons: d.reasons,

@@ -48,10 +48,19 @@ impl Gc {
             HeapLayout::Regions => true,
         };
         let limit_ok = match self.tuning.hard_limit {
-            Some(limit) => (limit - self.committed_bytes()) / per_heap > required,
+            Some(_) => self.hard_limit_room() / per_heap > required,
             None => true,
         };
         !(segment_ok && limit_ok)
+    }
+
+    /// Memory that can still be committed under the hard limit, bytes; committed space the
+    /// allocator has not used yet counts as free.
+    pub(crate) fn hard_limit_room(&self) -> f64 {
+        match self.tuning.hard_limit {
+            Some(limit) => limit - self.committed_bytes() + self.mem.soh_slack(&self.heap),
+            None => f64::INFINITY,
+        }
     }
 
     /// gen1 is "too fragmented": its unusable free space exceeds 80,000 bytes and 75% of its size.

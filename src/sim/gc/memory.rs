@@ -21,9 +21,13 @@ use super::tuning::GcTuning;
 
 const PAGE: f64 = 4096.0;
 
-/// GC bookkeeping committed per byte of heap (card and brick tables, the background GC's mark
-/// array): ~3% on the lab's runtimes, fitted to where a hard-limited heap runs out of memory.
-pub const BOOKKEEPING_SHARE: f64 = 0.03;
+/// GC bookkeeping (card and brick tables, the background GC's mark array) covers the whole range
+/// the heap reserves. Under a hard limit that range is fixed (on segments the SOH segment plus a
+/// LOH segment twice its size), and the bookkeeping is about 3% of the limit: the share that puts
+/// the out-of-memory point of the lab's hard-limited runs where it was measured.
+pub const BOOKKEEPING_OF_LIMIT: f64 = 0.035;
+/// Without a hard limit the bookkeeping grows with the committed heap.
+pub const BOOKKEEPING_OF_HEAP: f64 = 0.01;
 /// Share of the bookkeeping that is resident (the mark array is touched only by background GCs).
 const BOOKKEEPING_RESIDENT: f64 = 0.3;
 /// Regions decommit free regions at this rate, bytes per second (160 KiB per ms).
@@ -43,6 +47,7 @@ pub struct Memory {
     pub gen2_on_ephemeral: f64,
     desired_high: f64,
     last_decommit_s: f64,
+    hard_limit: Option<f64>,
 }
 
 impl Memory {
@@ -56,6 +61,7 @@ impl Memory {
             gen2_on_ephemeral: 0.0,
             desired_high: 0.0,
             last_decommit_s: 0.0,
+            hard_limit: tuning.hard_limit,
         }
     }
 
@@ -63,18 +69,34 @@ impl Memory {
         heap.gens[GEN0].size() + heap.gens[GEN1].size() + heap.gens[GEN2].size()
     }
 
+    fn heap_committed(&self, heap: &Heap) -> f64 {
+        self.soh_committed.max(Self::soh_size(heap)) + self.loh_committed.max(heap.gens[LOH].size())
+    }
+
+    /// Bookkeeping committed for a heap with `heap_committed` bytes committed.
+    fn bookkeeping(&self, heap_committed: f64) -> f64 {
+        match self.hard_limit {
+            Some(limit) => BOOKKEEPING_OF_LIMIT * limit,
+            None => BOOKKEEPING_OF_HEAP * heap_committed,
+        }
+    }
+
     /// Committed heap memory and bookkeeping, bytes.
     pub fn committed(&self, heap: &Heap) -> f64 {
-        let h = self.soh_committed.max(Self::soh_size(heap))
-            + self.loh_committed.max(heap.gens[LOH].size());
-        h * (1.0 + BOOKKEEPING_SHARE)
+        let h = self.heap_committed(heap);
+        h + self.bookkeeping(h)
+    }
+
+    /// Committed small-object memory beyond the allocated end (free for allocation), bytes.
+    pub fn soh_slack(&self, heap: &Heap) -> f64 {
+        (self.soh_committed - Self::soh_size(heap)).max(0.0)
     }
 
     /// Resident part of the committed memory, bytes.
     pub fn resident(&self, heap: &Heap) -> f64 {
         let soh = self.soh_committed.max(Self::soh_size(heap));
         let loh = (self.loh_committed.max(heap.gens[LOH].size()) - self.loh_untouched).max(0.0);
-        (soh + loh) + (soh + self.loh_committed) * BOOKKEEPING_SHARE * BOOKKEEPING_RESIDENT
+        soh + loh + self.bookkeeping(self.heap_committed(heap)) * BOOKKEEPING_RESIDENT
     }
 
     /// Updates commitments after allocation: `loh_alloc` large-object bytes of which `reused` came
@@ -116,7 +138,7 @@ impl Memory {
     pub fn time_to_commit_limit(&self, gc: &Gc, flows: &Flows) -> Option<(f64, GcReason)> {
         let limit = gc.tuning.hard_limit?;
         let heap = &gc.heap;
-        let k = 1.0 + BOOKKEEPING_SHARE;
+        let k = 1.0;
         let headroom = limit - self.committed(heap);
         let soh = flows.soh_total();
         let loh = flows.loh_total();
@@ -153,21 +175,6 @@ impl Memory {
             }
         }
         (rate > 0.0).then(|| (t + left.max(0.0) / (rate * k), reason))
-    }
-
-    /// Whether an allocation of `need` bytes per heap cannot be satisfied under the hard limit even
-    /// if every dead object were reclaimed.
-    pub fn short_of_room(&self, gc: &Gc, need_per_heap: f64, live_only: bool) -> bool {
-        let Some(limit) = gc.tuning.hard_limit else {
-            return false;
-        };
-        let heap = &gc.heap;
-        let data = if live_only {
-            heap.gens.iter().map(|g| g.live_total()).sum::<f64>()
-        } else {
-            Self::soh_size(heap) - heap.gens[GEN0].size() + heap.gens[LOH].size()
-        };
-        data * (1.0 + BOOKKEEPING_SHARE) + need_per_heap * gc.heaps as f64 > limit
     }
 
     /// Releases memory after a blocking GC of `n` (or a background GC's sweep, `n` = 2) at `now_s`.

@@ -44,8 +44,10 @@ pub struct GcWork {
     pub ephemeral_bytes: f64,
     /// Live bytes of older generations marked in a full GC (gen2 and LOH).
     pub old_live: f64,
-    /// Live LOH bytes marked in a full GC.
-    pub loh_live: f64,
+    /// Live large objects marked in a full GC.
+    pub loh_objects: f64,
+    /// LOH bytes moved when the LOH is compacted.
+    pub loh_moved: f64,
     /// Whether survivors are promoted in place by sweeping instead of being compacted.
     pub swept: bool,
 }
@@ -81,8 +83,10 @@ pub struct PauseModel {
     pub walk_s_per_object: f64,
     /// Marking live gen2 bytes in a full blocking GC, s per MiB.
     pub old_mark_s_per_mib: f64,
-    /// Marking live LOH bytes in a full blocking GC, s per MiB.
-    pub loh_mark_s_per_mib: f64,
+    /// Marking one live large object in a full blocking GC, s.
+    pub loh_mark_s_per_object: f64,
+    /// Moving LOH bytes when the LOH is compacted, s per MiB.
+    pub loh_copy_s_per_mib: f64,
     /// The two short suspensions of a background GC together, s.
     pub background_pause_s: f64,
     /// Fixed part of a background GC's concurrent phase, s.
@@ -108,7 +112,8 @@ impl PauseModel {
                 sweep_s_per_mib: 0.085e-3,
                 walk_s_per_object: 0.14e-6,
                 old_mark_s_per_mib: 0.24e-3,
-                loh_mark_s_per_mib: 0.09e-3,
+                loh_mark_s_per_object: 2e-6,
+                loh_copy_s_per_mib: 0.09e-3,
                 background_pause_s: 0.1e-3,
                 background_fixed_s: 0.26e-3,
                 background_gen2_s_per_mib: 0.096e-3,
@@ -124,7 +129,8 @@ impl PauseModel {
                 sweep_s_per_mib: 0.06e-3,
                 walk_s_per_object: 0.12e-6,
                 old_mark_s_per_mib: 0.10e-3,
-                loh_mark_s_per_mib: 0.05e-3,
+                loh_mark_s_per_object: 2e-6,
+                loh_copy_s_per_mib: 0.03e-3,
                 background_pause_s: 0.1e-3,
                 background_fixed_s: 0.31e-3,
                 background_gen2_s_per_mib: 0.077e-3,
@@ -148,7 +154,8 @@ impl PauseModel {
             &mut self.sweep_s_per_mib,
             &mut self.walk_s_per_object,
             &mut self.old_mark_s_per_mib,
-            &mut self.loh_mark_s_per_mib,
+            &mut self.loh_mark_s_per_object,
+            &mut self.loh_copy_s_per_mib,
             &mut self.background_pause_s,
             &mut self.background_fixed_s,
             &mut self.background_gen2_s_per_mib,
@@ -178,7 +185,8 @@ impl PauseModel {
             + work.walked_objects * self.walk_s_per_object
             + work.ephemeral_bytes / MIB * self.scan_s_per_mib
             + work.old_live / MIB * self.old_mark_s_per_mib
-            + work.loh_live / MIB * self.loh_mark_s_per_mib;
+            + work.loh_objects * self.loh_mark_s_per_object
+            + work.loh_moved / MIB * self.loh_copy_s_per_mib;
         fixed + variable / self.threads(heaps)
     }
 

@@ -111,6 +111,8 @@ pub struct GcRecord {
     pub fragmentation_after: f64,
     /// gen0 budget per heap set by this GC, bytes.
     pub gen0_budget: f64,
+    /// Budget left after this GC for gen0, gen1, gen2 and the LOH (totals), bytes.
+    pub budgets: [f64; 4],
     /// GC heaps.
     pub heaps: u32,
     /// Memory committed by the GC after this GC, bytes.
