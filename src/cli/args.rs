@@ -1,0 +1,260 @@
+//! The command line as typed values (clap derive): one `*Args` struct per subcommand. Only
+//! syntax is checked here; files are read by the subcommands.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use memsim::scenario::quantity::parse_size;
+use memsim::sim::gc::GcProfile;
+
+/// Simulates the memory of Flink.NET TaskManager and JobManager pods (.NET) in Kubernetes:
+/// GC behaviour, resident memory and OOM kills.
+#[derive(Debug, Parser)]
+#[command(name = "memsim", version, propagate_version = true)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a scenario and write its CSV files into DIR/<scenario name>/
+    Run(RunArgs),
+    /// Check a scenario without running it
+    Check(CheckArgs),
+    /// Predict a workload of the real-runtime lab, or compare a lab dataset with the model
+    Lab(LabArgs),
+}
+
+/// `memsim run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Scenario file (TOML)
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Folder for results: the CSV files go to DIR/<scenario name>/
+    #[arg(long, short, value_name = "DIR", default_value = "results")]
+    pub out: PathBuf,
+    /// Seed of the run's random streams [default: the scenario's]
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+    /// Override a scenario setting by its dotted key (repeatable; later ones win)
+    #[arg(long = "set", value_name = "KEY=VALUE", value_parser = parse_set)]
+    pub sets: Vec<String>,
+}
+
+/// `memsim check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Scenario file (TOML)
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Override a scenario setting by its dotted key (repeatable; later ones win)
+    #[arg(long = "set", value_name = "KEY=VALUE", value_parser = parse_set)]
+    pub sets: Vec<String>,
+}
+
+/// `memsim lab`.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Prints the lab summary columns for SPEC: a CSV header and one row.
+
+Examples:
+  memsim lab validation/lab/calibration/specs/churn-128b.spec \\
+      --machine validation/lab/calibration/machine.json
+  memsim lab my.spec --runtime net8 --cores 4 COMPlus_gcServer=1 DOTNET_GCHeapHardLimit=0x20000000
+  memsim lab --compare validation/lab/calibration-net8-datas")]
+pub struct LabArgs {
+    /// Lab workload spec (`key = value` lines)
+    #[arg(value_name = "SPEC", required_unless_present = "compare")]
+    pub spec: Option<PathBuf>,
+    /// GC settings as the runtime's environment variables, applied over the spec's own
+    /// (COMPlus_gcServer=1, DOTNET_GCgen0size=0x4000000); values are hexadecimal, as the runtime
+    /// reads them
+    #[arg(value_name = "NAME=VALUE", value_parser = parse_knob)]
+    pub knobs: Vec<(String, String)>,
+    /// A lab dataset's machine.json [default: the lab's reference host: 2 cores, 320 MiB cache
+    /// as glibc reports it, 24 GiB, .NET Core 3.1]
+    #[arg(long, value_name = "FILE")]
+    pub machine: Option<PathBuf>,
+    /// CPUs the runtime sees
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub cores: Option<u32>,
+    /// Largest CPU cache the runtime reads, in bytes or as a quantity (32Mi), or `unbounded`
+    /// (the runtime read −1)
+    #[arg(long, value_name = "BYTES|unbounded", value_parser = parse_cache)]
+    pub cache: Option<Cache>,
+    /// Physical memory, in bytes or as a quantity (24Gi)
+    #[arg(long, value_name = "BYTES", value_parser = parse_bytes)]
+    pub memory: Option<u64>,
+    /// The .NET runtime whose GC rules apply
+    #[arg(long, value_name = "RUNTIME")]
+    pub runtime: Option<Runtime>,
+    /// Compare every spec of a lab dataset folder (specs/, summary.csv, machine.json) with its
+    /// measurements and print the report
+    #[arg(
+        long,
+        value_name = "DIR",
+        conflicts_with_all = ["spec", "knobs", "machine", "cores", "cache", "memory", "runtime"]
+    )]
+    pub compare: Option<PathBuf>,
+}
+
+/// The largest cache the runtime reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cache {
+    /// A size, bytes.
+    Bytes(u64),
+    /// No bound (a cache level read as −1).
+    Unbounded,
+}
+
+/// A .NET runtime whose GC rules the model knows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Runtime {
+    /// .NET Core 3.1: segments (validated against the real runtime)
+    Netcore31,
+    /// .NET 8: regions, DATAS opt-in (validated against the real runtime)
+    Net8,
+    /// .NET 9: DATAS on by default for Server GC (modelled from the runtime's rules)
+    Net9,
+    /// .NET 10: as .NET 9, GCGen0MaxBudget honoured under DATAS (modelled)
+    Net10,
+}
+
+impl Runtime {
+    /// The GC profile of this runtime.
+    pub fn profile(self) -> GcProfile {
+        match self {
+            Runtime::Netcore31 => GcProfile::NetCore31,
+            Runtime::Net8 => GcProfile::Net8,
+            Runtime::Net9 => GcProfile::Net9,
+            Runtime::Net10 => GcProfile::Net10,
+        }
+    }
+}
+
+/// Checks that an override has the form `KEY=VALUE` with a key.
+fn parse_set(s: &str) -> Result<String, String> {
+    match s.split_once('=') {
+        Some((k, _)) if !k.trim().is_empty() => Ok(s.to_string()),
+        _ => Err("expected KEY=VALUE with a dotted key".into()),
+    }
+}
+
+/// Splits `NAME=VALUE` and checks that the value is a hexadecimal number (optionally `0x`).
+fn parse_knob(s: &str) -> Result<(String, String), String> {
+    let Some((name, value)) = s.split_once('=') else {
+        return Err("expected NAME=VALUE, such as COMPlus_gcServer=1".into());
+    };
+    let (name, value) = (name.trim(), value.trim());
+    if name.is_empty() || name.contains(char::is_whitespace) {
+        return Err("expected NAME=VALUE with a variable name, such as COMPlus_gcServer=1".into());
+    }
+    let digits = value
+        .strip_prefix("0x")
+        .or_else(|| value.strip_prefix("0X"))
+        .unwrap_or(value);
+    if u64::from_str_radix(digits, 16).is_err() {
+        return Err(format!(
+            "{name}: {value:?} is not a hexadecimal number (the runtime reads GC settings in the \
+             environment as hexadecimal: 0x20000000 or 20000000)"
+        ));
+    }
+    Ok((name.to_string(), value.to_string()))
+}
+
+/// Bytes as a plain number or a Kubernetes quantity.
+fn parse_bytes(s: &str) -> Result<u64, String> {
+    parse_size(s).map_err(|e| e.to_string())
+}
+
+/// `unbounded` or bytes.
+fn parse_cache(s: &str) -> Result<Cache, String> {
+    if s.eq_ignore_ascii_case("unbounded") {
+        Ok(Cache::Unbounded)
+    } else {
+        parse_bytes(s).map(Cache::Bytes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn command_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn lab_takes_a_spec_knobs_and_machine_options() {
+        let cli = Cli::try_parse_from([
+            "memsim",
+            "lab",
+            "a.spec",
+            "COMPlus_gcServer=1",
+            "DOTNET_GCHeapHardLimit=0x20000000",
+            "--cores",
+            "4",
+            "--cache",
+            "unbounded",
+            "--memory",
+            "8Gi",
+            "--runtime",
+            "net8",
+        ])
+        .unwrap();
+        let Command::Lab(a) = cli.command else {
+            panic!("not lab")
+        };
+        assert_eq!(a.spec, Some(PathBuf::from("a.spec")));
+        assert_eq!(
+            a.knobs,
+            vec![
+                ("COMPlus_gcServer".to_string(), "1".to_string()),
+                (
+                    "DOTNET_GCHeapHardLimit".to_string(),
+                    "0x20000000".to_string()
+                )
+            ]
+        );
+        assert_eq!(a.cores, Some(4));
+        assert_eq!(a.cache, Some(Cache::Unbounded));
+        assert_eq!(a.memory, Some(8 << 30));
+        assert_eq!(a.runtime, Some(Runtime::Net8));
+    }
+
+    #[test]
+    fn lab_needs_a_spec_or_compare_but_not_both() {
+        assert!(Cli::try_parse_from(["memsim", "lab"]).is_err());
+        assert!(Cli::try_parse_from(["memsim", "lab", "--compare", "d"]).is_ok());
+        assert!(Cli::try_parse_from(["memsim", "lab", "a.spec", "--compare", "d"]).is_err());
+    }
+
+    #[test]
+    fn rejects_malformed_values() {
+        assert!(parse_knob("COMPlus_gcServer").is_err());
+        assert!(parse_knob("=1").is_err());
+        assert!(parse_knob("GCgen0size=64MB").is_err());
+        assert_eq!(parse_cache("32Mi"), Ok(Cache::Bytes(32 << 20)));
+        assert!(parse_cache("lots").is_err());
+        assert!(parse_set("novalue").is_err());
+        assert!(parse_set("a.b=").is_ok());
+    }
+
+    #[test]
+    fn run_defaults_to_results() {
+        let cli = Cli::try_parse_from(["memsim", "run", "s.toml", "--set", "a=1"]).unwrap();
+        let Command::Run(a) = cli.command else {
+            panic!("not run")
+        };
+        assert_eq!(a.out, PathBuf::from("results"));
+        assert_eq!(a.sets, vec!["a=1".to_string()]);
+        assert_eq!(a.seed, None);
+    }
+}

@@ -1,0 +1,101 @@
+//! `memsim run FILE`: runs a scenario, writes its CSV files and prints a short summary.
+
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::{Result, anyhow};
+
+use memsim::report::{RunFiles, RunReport, write_run};
+use memsim::scenario::{Scenario, load_scenario};
+
+use super::args::RunArgs;
+
+/// Loads a scenario with its overrides; the error is the loader's one line (file, field, problem).
+pub fn load(file: &Path, sets: &[String], seed: Option<u64>) -> Result<Scenario> {
+    load_scenario(file, sets, seed).map_err(|e| anyhow!(e.one_line()))
+}
+
+/// Runs the scenario into `args.out` and prints the summary.
+pub fn run(args: &RunArgs, out: &mut dyn Write) -> Result<()> {
+    let scenario = load(&args.file, &args.sets, args.seed)?;
+    let files = RunFiles {
+        gc_events: scenario.output.gc_events,
+    };
+    let report = write_run(&args.out, &scenario.name, &scenario.spec, files)?;
+    print_summary(out, &scenario, &report)?;
+    Ok(())
+}
+
+/// The human summary: outcome, peak RSS, GC counts, pauses, time in GC, output folder.
+fn print_summary(out: &mut dyn Write, scenario: &Scenario, report: &RunReport) -> Result<()> {
+    let s = &report.summary;
+    let spec = &scenario.spec;
+    writeln!(
+        out,
+        "scenario    {} ({}, seed {}, {:.1} s simulated)",
+        scenario.name,
+        scenario.source.display(),
+        spec.seed,
+        s.simulated_s
+    )?;
+    let outcome = match s.outcome_time_s {
+        Some(t) => format!("{} at {t:.3} s", s.outcome.name()),
+        None => s.outcome.name().to_string(),
+    };
+    writeln!(
+        out,
+        "outcome     {outcome} ({} failures, {} restarts)",
+        s.failures, s.restarts
+    )?;
+    let limit = match spec.pod.limit_bytes {
+        Some(l) if l > 0.0 => format!(
+            ", limit {} ({:.1}%)",
+            human_bytes(l),
+            100.0 * s.peak_rss / l
+        ),
+        _ => ", no limit".to_string(),
+    };
+    writeln!(
+        out,
+        "peak RSS    {} at {:.3} s{limit}",
+        human_bytes(s.peak_rss),
+        s.peak_rss_time_s
+    )?;
+    writeln!(
+        out,
+        "GCs         gen0 {}, gen1 {}, gen2 {} ({} background)",
+        s.gc_counts[0], s.gc_counts[1], s.gc_counts[2], s.background_gcs
+    )?;
+    writeln!(
+        out,
+        "pauses      p99 {:.3} ms, max {:.3} ms, total {:.3} s",
+        s.pause_p99_s.min(s.pause_max_s) * 1e3,
+        s.pause_max_s * 1e3,
+        s.pause_total_s
+    )?;
+    writeln!(out, "time in GC  {:.3}%", s.time_in_gc_pct)?;
+    writeln!(out, "output      {}", report.dir.display())?;
+    Ok(())
+}
+
+/// Bytes in MiB below 1 GiB, else in GiB, with 2 decimals.
+fn human_bytes(b: f64) -> String {
+    const MIB: f64 = 1_048_576.0;
+    const GIB: f64 = 1_073_741_824.0;
+    if b.abs() < GIB {
+        format!("{:.2} MiB", b / MIB)
+    } else {
+        format!("{:.2} GiB", b / GIB)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bytes_read_as_mib_or_gib() {
+        assert_eq!(human_bytes(512.0 * 1_048_576.0), "512.00 MiB");
+        assert_eq!(human_bytes(1.5 * 1_073_741_824.0), "1.50 GiB");
+    }
+}
