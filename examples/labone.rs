@@ -9,12 +9,32 @@ fn main() {
     let mut c = memsim::sim::observe::Collector::default();
     let (p, s) = memsim::lab::predict::predict_observed(&spec, &machine, &vec![], &mut c).unwrap();
     let m = 1048576.0;
-    for r in c.gcs.iter().take(args.get(3).map(|x| x.parse().unwrap()).unwrap_or(60)) {
+    for r in c
+        .gcs
+        .iter()
+        .take(args.get(3).map(|x| x.parse().unwrap()).unwrap_or(60))
+    {
         println!(
             "{:4} t={:8.1}ms g{} {:10} {:9} pause={:7.3} surv={:7.2}M prom={:7.2}M after=[{:7.2} {:7.2} {:7.2} {:7.2}] frag={:6.2} comm={:7.1} r={:#x} left=[{:.1} {:.1} {:.1} {:.1}]",
-            r.index, r.start_s * 1e3, r.generation, r.kind.name(), r.reason.name(), r.pause_s * 1e3, r.survived / m, r.promoted / m,
-            r.gen_after[0] / m, r.gen_after[1] / m, r.gen_after[2] / m, r.gen_after[3] / m, r.fragmentation_after / m,
-            r.committed_after / m, r.condemn_reasons, r.budgets[0] / m, r.budgets[1] / m, r.budgets[2] / m, r.budgets[3] / m
+            r.index,
+            r.start_s * 1e3,
+            r.generation,
+            r.kind.name(),
+            r.reason.name(),
+            r.pause_s * 1e3,
+            r.survived / m,
+            r.promoted / m,
+            r.gen_after[0] / m,
+            r.gen_after[1] / m,
+            r.gen_after[2] / m,
+            r.gen_after[3] / m,
+            r.fragmentation_after / m,
+            r.committed_after / m,
+            r.condemn_reasons,
+            r.budgets[0] / m,
+            r.budgets[1] / m,
+            r.budgets[2] / m,
+            r.budgets[3] / m
         );
     }
     println!("{}", memsim::lab::LabPrediction::CSV_HEADER);

@@ -620,6 +620,7 @@ mod tests {
             gen_after: [0.0, 1.0, 2.0, 3.0],
             fragmentation_after: 4096.0,
             gen0_budget: 6_291_456.0,
+            budgets: [0.0; 4],
             heaps: 2,
             committed_after: 60_000_000.0,
             condemn_reasons: 0,

@@ -164,6 +164,7 @@ impl Observer for Collector {
 pub struct PauseHistogram {
     counts: Vec<u64>,
     total: u64,
+    max: f64,
 }
 
 const BUCKET_GROWTH: f64 = 1.01;
@@ -183,6 +184,7 @@ impl PauseHistogram {
         }
         self.counts[b] += 1;
         self.total += 1;
+        self.max = self.max.max(s);
     }
 
     /// Number of pauses.
@@ -190,8 +192,13 @@ impl PauseHistogram {
         self.total
     }
 
-    /// The `q`-quantile (0..1) of the pauses, seconds (the upper edge of its bucket; 0 if empty).
+    /// The `q`-quantile (0..1) of the pauses, seconds: the upper edge of its bucket, never more
+    /// than the largest pause seen (0 if empty).
     pub fn quantile(&self, q: f64) -> f64 {
+        self.bucket_quantile(q).min(self.max)
+    }
+
+    fn bucket_quantile(&self, q: f64) -> f64 {
         if self.total == 0 {
             return 0.0;
         }

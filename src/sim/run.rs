@@ -515,7 +515,14 @@ impl<'a> Simulation<'a> {
             match cause {
                 Cause::Gc(reason) => {
                     if std::env::var("MEMSIM_TRACE").is_ok() {
-                        eprintln!("t={:.6} dt={:.6} gc {:?} flows_loh={:.0} comm={:.0}", self.now, dt, reason, self.flows.loh_total(), self.gc.committed_bytes());
+                        eprintln!(
+                            "t={:.6} dt={:.6} gc {:?} flows_loh={:.0} comm={:.0}",
+                            self.now,
+                            dt,
+                            reason,
+                            self.flows.loh_total(),
+                            self.gc.committed_bytes()
+                        );
                     }
                     self.run_gc(reason, observer)
                 }
@@ -763,8 +770,8 @@ impl<'a> Simulation<'a> {
                 let delay = restart_backoff_s(self.restarts);
                 self.running = false;
                 let counts = self.gc.stats().by_generation;
-                for i in 0..3 {
-                    self.gc_counts_before[i] += counts[i];
+                for (before, c) in self.gc_counts_before.iter_mut().zip(counts) {
+                    *before += c;
                 }
                 self.background_before += self.gc.stats().background;
                 self.gc.reset();
@@ -784,7 +791,11 @@ impl<'a> Simulation<'a> {
             }
             Ev::TrafficChange => {
                 self.demand_rate = self.traffic.rate_at(self.now);
-                self.next_traffic_change = self.traffic.next_change_after(self.now);
+                // A change point within a nanosecond of now counts as now (the clock is in ns).
+                self.next_traffic_change = self
+                    .traffic
+                    .next_change_after(self.now)
+                    .max(self.now + 1e-6);
                 if self.next_traffic_change.is_finite() {
                     self.queue.schedule(
                         SimTime::from_secs_f64(self.next_traffic_change),

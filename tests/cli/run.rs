@@ -127,7 +127,6 @@ fn set_without_a_value_is_one_error_line() {
 }
 
 #[test]
-#[ignore = "needs the scenario loader"]
 fn every_scenario_checks_and_runs() {
     for file in scenarios() {
         let t = TestDir::new();
@@ -173,7 +172,6 @@ fn every_scenario_checks_and_runs() {
 }
 
 #[test]
-#[ignore = "needs the scenario loader"]
 fn same_seed_gives_identical_files_and_another_seed_differs() {
     let mut seed_matters = 0;
     for file in scenarios() {
@@ -259,7 +257,6 @@ fn assert_rejected(t: &TestDir, file: &Path, needles: &[&str]) {
 }
 
 #[test]
-#[ignore = "needs the scenario loader"]
 fn toml_syntax_error_is_named() {
     let t = TestDir::new();
     let base = fs::read_to_string(&scenarios()[0]).unwrap();
@@ -268,7 +265,6 @@ fn toml_syntax_error_is_named() {
 }
 
 #[test]
-#[ignore = "needs the scenario loader"]
 fn unknown_key_is_named() {
     let t = TestDir::new();
     let base = fs::read_to_string(&scenarios()[0]).unwrap();
@@ -278,7 +274,6 @@ fn unknown_key_is_named() {
 }
 
 #[test]
-#[ignore = "needs the scenario loader"]
 fn negative_size_is_named() {
     let t = TestDir::new();
     let file = t.write("negative.toml", &with_pod_memory(Some("-4Gi"), None));
@@ -286,7 +281,6 @@ fn negative_size_is_named() {
 }
 
 #[test]
-#[ignore = "needs the scenario loader"]
 fn size_without_unit_is_named() {
     let t = TestDir::new();
     let bare = base_limit().to_string();
@@ -295,7 +289,6 @@ fn size_without_unit_is_named() {
 }
 
 #[test]
-#[ignore = "needs the scenario loader"]
 fn limit_below_request_is_named() {
     let t = TestDir::new();
     let limit = base_limit();
@@ -331,7 +324,6 @@ fn limit_below_request_is_named() {
 }
 
 #[test]
-#[ignore = "needs the scenario loader"]
 fn bad_set_value_is_named() {
     let t = TestDir::new();
     let file = &scenarios()[0];

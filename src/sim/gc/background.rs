@@ -143,7 +143,12 @@ impl Gc {
             gen_after: self.gen_sizes(),
             fragmentation_after: self.heap.total_free(),
             gen0_budget: self.gen0_budget_per_heap(),
-            budgets: [self.heap.gens[0].remaining, self.heap.gens[1].remaining, self.heap.gens[2].remaining, self.heap.gens[3].remaining],
+            budgets: [
+                self.heap.gens[0].remaining,
+                self.heap.gens[1].remaining,
+                self.heap.gens[2].remaining,
+                self.heap.gens[3].remaining,
+            ],
             heaps: self.heaps,
             committed_after: self.committed_bytes(),
             condemn_reasons: b.reasons,

@@ -90,7 +90,9 @@ impl Gc {
         // The allocator's out-of-space path under a hard limit: a small-object allocation that
         // still does not fit after the gen1 waits for a background GC, then gets one full
         // compacting GC; if even that leaves no room, an OutOfMemoryException.
-        if self.tuning.hard_limit.is_some() && matches!(reason, GcReason::OutOfSpaceSoh | GcReason::OutOfSpaceLoh) {
+        if self.tuning.hard_limit.is_some()
+            && matches!(reason, GcReason::OutOfSpaceSoh | GcReason::OutOfSpaceLoh)
+        {
             if reason == GcReason::OutOfSpaceSoh && self.out_of_room(reason) {
                 if self.background.is_some() {
                     let end = self.background_end_s().unwrap_or(t).max(t);
@@ -100,7 +102,13 @@ impl Gc {
                     out.pause_s += end - t;
                     t = end;
                 }
-                let d = Decision { generation: 2, blocking: true, force_promotion: true, compact_loh: true, reasons: condemn_bits::BEFORE_OOM };
+                let d = Decision {
+                    generation: 2,
+                    blocking: true,
+                    force_promotion: true,
+                    compact_loh: true,
+                    reasons: condemn_bits::BEFORE_OOM,
+                };
                 let rec = self.blocking(t, reason, &d, env);
                 out.pause_s += rec.pause_s;
                 out.records.push(rec);
@@ -164,7 +172,7 @@ impl Gc {
     fn mark_list_entries(&self) -> f64 {
         let seg = self.tuning.seg_size;
         if self.tuning.server {
-            (seg / 640.0).max(8192.0).min(150_000.0)
+            (seg / 640.0).clamp(8192.0, 150_000.0)
         } else {
             match self.tuning.layout {
                 HeapLayout::Segments => (seg / 2048.0).max(8192.0),
@@ -542,7 +550,12 @@ impl Gc {
             gen_after: self.gen_sizes(),
             fragmentation_after: self.heap.total_free(),
             gen0_budget: self.gen0_budget_per_heap(),
-            budgets: [self.heap.gens[0].remaining, self.heap.gens[1].remaining, self.heap.gens[2].remaining, self.heap.gens[3].remaining],
+            budgets: [
+                self.heap.gens[0].remaining,
+                self.heap.gens[1].remaining,
+                self.heap.gens[2].remaining,
+                self.heap.gens[3].remaining,
+            ],
             heaps,
             committed_after: self.committed_bytes(),
             condemn_reasons: d.reasons,

@@ -75,6 +75,8 @@ pub struct Traffic {
 }
 
 const DAY_S: f64 = 86_400.0;
+/// Times closer than this to a profile edge count as on it, seconds (absorbs float rounding).
+const EDGE_EPS: f64 = 1e-9;
 
 impl Traffic {
     /// Starts the traffic at time 0 with its random stream.
@@ -125,7 +127,7 @@ impl Traffic {
                 if *period_s <= 0.0 {
                     return 1.0;
                 }
-                let pos = t.rem_euclid(*period_s) / period_s;
+                let pos = (t + EDGE_EPS).rem_euclid(*period_s) / period_s;
                 if pos < *on_fraction - 1e-12 { 1.0 } else { 0.0 }
             }
         }
@@ -150,13 +152,16 @@ impl Traffic {
                 if *period_s <= 0.0 {
                     return f64::INFINITY;
                 }
-                let start = (t / period_s).floor() * period_s;
+                // Nudged so that a time sitting on an edge counts as past it.
+                let tn = t + EDGE_EPS;
+                let start = (tn / period_s).floor() * period_s;
                 let off_at = start + on_fraction * period_s;
-                if t < off_at - 1e-12 {
+                let next = if tn < off_at {
                     off_at
                 } else {
                     start + period_s
-                }
+                };
+                if next > tn { next } else { next + period_s }
             }
         }
     }
@@ -166,7 +171,7 @@ impl Traffic {
         let Some(b) = self.spec.bursts.clone() else {
             return;
         };
-        while self.next_burst <= t {
+        while self.next_burst <= t + EDGE_EPS {
             let start = self.next_burst;
             let len = draw_exp(&mut self.rng, b.mean_duration_s);
             self.burst_until = self.burst_until.max(start + len);
@@ -178,7 +183,7 @@ impl Traffic {
     pub fn rate_at(&mut self, t: f64) -> f64 {
         self.roll_bursts(t);
         let burst = match &self.spec.bursts {
-            Some(b) if t < self.burst_until => b.multiplier,
+            Some(b) if t + EDGE_EPS < self.burst_until => b.multiplier,
             _ => 1.0,
         };
         self.spec.base_records_per_s * self.profile_multiplier(t) * burst
@@ -187,7 +192,7 @@ impl Traffic {
     /// The next time after `t` at which the rate may change, seconds (infinite if never).
     pub fn next_change_after(&mut self, t: f64) -> f64 {
         self.roll_bursts(t);
-        let burst_edge = if t < self.burst_until {
+        let burst_edge = if t + EDGE_EPS < self.burst_until {
             self.burst_until
         } else {
             self.next_burst
