@@ -141,7 +141,25 @@ pub struct Config {
     pub entries: BTreeMap<String, Entry>,
     /// The scenario file.
     pub path: String,
+    /// Sections with their own key space (`[sweep]`, `[flink]`, `[plan]`), kept as written:
+    /// section name → (key inside the section, value as TOML text, line).
+    pub sections: BTreeMap<String, Vec<RawEntry>>,
 }
+
+/// One entry of a section with its own key space, as written in the file.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RawEntry {
+    /// Dotted key inside the section (`taskmanager.memory.process.size`, `pod.limits.memory`).
+    pub key: String,
+    /// The value as TOML text (`"4Gi"`, `[1, 2]`, `{ from = "1Gi", to = "4Gi" }`).
+    pub value: String,
+    /// 1-based line of the key.
+    pub line: usize,
+}
+
+/// Top-level sections whose keys are not scenario keys: they are read by the sweep, the Flink
+/// memory budget and the planner.
+pub const FREE_SECTIONS: &[&str] = &["sweep", "flink", "plan"];
 
 impl Config {
     /// The value of `key`, if set.
@@ -300,6 +318,24 @@ fn flatten(
 ) -> Result<(), ScenarioError> {
     for (k, v) in table.iter() {
         let name = k.get_ref().as_ref();
+        if prefix.is_empty() && FREE_SECTIONS.contains(&name) {
+            let mut raw = Vec::new();
+            match v.get_ref() {
+                DeValue::Table(t) => collect_raw(text, "", t, &mut raw),
+                other => {
+                    let line = line_of(text, k.span().start);
+                    return Err(ScenarioError::new(
+                        path,
+                        Some(name),
+                        Some(line),
+                        format!("expected a table, found {}", describe(other)),
+                    ));
+                }
+            }
+            raw.sort_by_key(|e| e.line);
+            config.sections.insert(name.to_string(), raw);
+            continue;
+        }
         let full = if prefix.is_empty() {
             name.to_string()
         } else {
@@ -346,6 +382,41 @@ fn flatten(
         }
     }
     Ok(())
+}
+
+/// Flattens a free section's table into raw entries; tables nest with dots, other values (arrays
+/// and inline tables included) are kept whole as TOML text.
+fn collect_raw(text: &str, prefix: &str, table: &DeTable<'_>, out: &mut Vec<RawEntry>) {
+    for (k, v) in table.iter() {
+        let name = k.get_ref().as_ref() as &str;
+        let key = if prefix.is_empty() {
+            name.to_string()
+        } else {
+            format!("{prefix}.{name}")
+        };
+        match v.get_ref() {
+            DeValue::Table(t) if !is_inline(text, v.span()) => collect_raw(text, &key, t, out),
+            _ => {
+                let span = v.span();
+                let value = text
+                    .get(span.start..span.end)
+                    .unwrap_or("")
+                    .trim()
+                    .to_string();
+                out.push(RawEntry {
+                    key,
+                    value,
+                    line: line_of(text, k.span().start),
+                });
+            }
+        }
+    }
+}
+
+/// Whether the value at `span` is written inline (`{ ... }`) rather than as a `[section]`.
+fn is_inline(text: &str, span: std::ops::Range<usize>) -> bool {
+    text.get(span.start..span.end)
+        .is_some_and(|t| t.trim_start().starts_with('{'))
 }
 
 /// The defaults of every key that has one.
@@ -542,6 +613,22 @@ mod tests {
         assert!(matches!(c.get("workload.rate.steps"), Some(Value::Tables(t)) if t.len() == 1));
         let e = read_config(&p, &["gc.concurent=false".into()]).unwrap_err();
         assert!(e.problem.contains("gc.concurrent"));
+    }
+
+    #[test]
+    fn free_sections_are_kept_as_written() {
+        let (_d, p) = write(
+            "[flink]\n\"taskmanager.memory.process.size\" = \"4g\"\n[sweep]\nreplications = 5\n\"pod.limits.memory\" = [\"2Gi\", \"4Gi\"]\n\"gc.mode\" = { values = [\"workstation\", \"server\"] }\n",
+        );
+        let c = read_config(&p, &[]).unwrap();
+        let flink = &c.sections["flink"];
+        assert_eq!(flink[0].key, "taskmanager.memory.process.size");
+        assert_eq!(flink[0].value, "\"4g\"");
+        let sweep = &c.sections["sweep"];
+        assert_eq!(sweep.len(), 3);
+        assert_eq!(sweep[1].value, "[\"2Gi\", \"4Gi\"]");
+        assert!(sweep[2].value.starts_with('{'));
+        assert_eq!(sweep[2].line, 6);
     }
 
     #[test]
