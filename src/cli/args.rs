@@ -5,8 +5,10 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use memsim::report::png::DEFAULT_HEATMAP_COLUMN;
 use memsim::scenario::quantity::parse_size;
 use memsim::sim::gc::GcProfile;
+use memsim::sweep::Shard;
 
 /// Simulates the memory of Flink.NET TaskManager and JobManager pods (.NET) in Kubernetes:
 /// GC behaviour, resident memory and OOM kills.
@@ -21,8 +23,14 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run a scenario and write its CSV files into DIR/<scenario name>/
+    /// Run a scenario and write its CSV files and charts into DIR/<scenario name>/
     Run(RunArgs),
+    /// Run every point × replication of a scenario's [sweep] in parallel
+    Sweep(SweepArgs),
+    /// Combine the shard folders of one sweep into the files a single sweep writes
+    Merge(MergeArgs),
+    /// Draw the charts of a run or sweep folder again from its CSV files
+    Plot(PlotArgs),
     /// Check a scenario without running it
     Check(CheckArgs),
     /// Predict a workload of the real-runtime lab, or compare a lab dataset with the model
@@ -44,6 +52,89 @@ pub struct RunArgs {
     /// Override a scenario setting by its dotted key (repeatable; later ones win)
     #[arg(long = "set", value_name = "KEY=VALUE", value_parser = parse_set)]
     pub sets: Vec<String>,
+    /// Run one point of the scenario's [sweep] alone (0-based, as in runs.csv); the results go
+    /// to DIR/<scenario>-p<K>-r<R>/
+    #[arg(long, value_name = "K")]
+    pub point: Option<u64>,
+    /// With --point: which replication (0-based) [default: 0]
+    #[arg(long, value_name = "R")]
+    pub replication: Option<u64>,
+}
+
+/// `memsim sweep`.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Writes DIR/<scenario>/sweep.json, runs.csv (one row per run, appended as runs finish),
+points.csv (statistics per point) and the charts risk.png, peak_rss.png and, for two swept
+keys, heatmap.png. With --shard K/N only runs.csv and sweep.json, in
+DIR/<scenario>/shard-K-of-N/; combine the shards with memsim merge.
+
+Examples:
+  memsim sweep scenarios/taskmanager-limit-gc-sweep.toml --threads 4
+  memsim sweep my.toml --resume                 # finish an interrupted sweep
+  memsim sweep my.toml --shard $JOB_COMPLETION_INDEX/8 --out /results --resume")]
+pub struct SweepArgs {
+    /// Scenario file (TOML) with a [sweep] section
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Folder for results: they go to DIR/<scenario name>/
+    #[arg(long, short, value_name = "DIR", default_value = "results")]
+    pub out: PathBuf,
+    /// Worker threads [default: one per CPU]; the output is the same for any number
+    #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub threads: Option<u32>,
+    /// Carry on an interrupted sweep: keep the runs already in runs.csv and run the rest
+    #[arg(long)]
+    pub resume: bool,
+    /// Run only the K-th (0-based) of N interleaved slices of the runs
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<Shard>,
+    /// Sweep seed every run seed derives from [default: [sweep] seed, else scenario.seed]
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+    /// Override a scenario setting by its dotted key (repeatable; later ones win)
+    #[arg(long = "set", value_name = "KEY=VALUE", value_parser = parse_set)]
+    pub sets: Vec<String>,
+    /// Show progress on stderr even when it is not a terminal (one line a second)
+    #[arg(long, conflicts_with = "quiet")]
+    pub progress: bool,
+    /// Print nothing (no progress, no summary)
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// The points.csv column heatmap.png shows
+    #[arg(long, value_name = "COLUMN", default_value = DEFAULT_HEATMAP_COLUMN)]
+    pub heatmap: String,
+}
+
+/// `memsim merge`.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Example (three shards written by memsim sweep --shard K/3 --out /results):
+  memsim merge /results/my-sweep/shard-*-of-3 --out /results")]
+pub struct MergeArgs {
+    /// The shard folders (DIR/<scenario>/shard-K-of-N), all N of them
+    #[arg(value_name = "DIR", required = true)]
+    pub dirs: Vec<PathBuf>,
+    /// Folder for results: they go to DIR/<scenario name>/
+    #[arg(long, short, value_name = "DIR", default_value = "results")]
+    pub out: PathBuf,
+    /// The points.csv column heatmap.png shows
+    #[arg(long, value_name = "COLUMN", default_value = DEFAULT_HEATMAP_COLUMN)]
+    pub heatmap: String,
+    /// Print nothing
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// `memsim plot`.
+#[derive(Debug, Args)]
+pub struct PlotArgs {
+    /// A run folder (timeseries.csv) or a sweep folder (points.csv)
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+    /// The points.csv column heatmap.png shows
+    #[arg(long, value_name = "COLUMN", default_value = DEFAULT_HEATMAP_COLUMN)]
+    pub heatmap: String,
 }
 
 /// `memsim check`.
@@ -256,5 +347,34 @@ mod tests {
         assert_eq!(a.out, PathBuf::from("results"));
         assert_eq!(a.sets, vec!["a=1".to_string()]);
         assert_eq!(a.seed, None);
+        assert_eq!((a.point, a.replication), (None, None));
+    }
+
+    #[test]
+    fn sweep_takes_threads_shard_and_flags() {
+        let cli = Cli::try_parse_from([
+            "memsim",
+            "sweep",
+            "s.toml",
+            "--threads",
+            "4",
+            "--shard",
+            "1/3",
+            "--resume",
+        ])
+        .unwrap();
+        let Command::Sweep(a) = cli.command else {
+            panic!("not sweep")
+        };
+        assert_eq!(a.threads, Some(4));
+        assert_eq!(a.shard, Some(Shard { index: 1, count: 3 }));
+        assert!(a.resume && !a.quiet && !a.progress);
+        assert_eq!(a.heatmap, "p_oom_kill");
+        assert!(Cli::try_parse_from(["memsim", "sweep", "s.toml", "--shard", "3/3"]).is_err());
+        assert!(Cli::try_parse_from(["memsim", "sweep", "s.toml", "--threads", "0"]).is_err());
+        assert!(
+            Cli::try_parse_from(["memsim", "sweep", "s.toml", "--quiet", "--progress"]).is_err()
+        );
+        assert!(Cli::try_parse_from(["memsim", "merge"]).is_err());
     }
 }

@@ -1,4 +1,5 @@
-//! `memsim check FILE`: loads and validates a scenario without running it.
+//! `memsim check FILE`: loads and validates a scenario (and its `[sweep]`, if any) without
+//! running it.
 
 use std::io::Write;
 
@@ -10,6 +11,9 @@ use super::run::load;
 /// Loads the scenario and prints `ok: <name>`.
 pub fn check(args: &CheckArgs, out: &mut dyn Write) -> Result<()> {
     let scenario = load(&args.file, &args.sets, None)?;
+    if scenario.config.sections.contains_key("sweep") {
+        super::sweep::plan(&args.file, &args.sets, None)?;
+    }
     writeln!(out, "ok: {}", scenario.name)?;
     Ok(())
 }

@@ -7,7 +7,11 @@
 mod args;
 mod check;
 mod lab;
+mod merge;
+mod plot;
+mod progress;
 mod run;
+mod sweep;
 
 use std::io::{self, Write};
 
@@ -44,6 +48,9 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
     let mut out = stdout.lock();
     match cli.command {
         Command::Run(a) => run::run(&a, &mut out)?,
+        Command::Sweep(a) => sweep::sweep(&a, &mut out)?,
+        Command::Merge(a) => merge::merge(&a, &mut out)?,
+        Command::Plot(a) => plot::plot(&a, &mut out)?,
         Command::Check(a) => check::check(&a, &mut out)?,
         Command::Lab(a) => lab::lab(&a, &mut out)?,
     }

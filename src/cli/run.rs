@@ -1,4 +1,6 @@
-//! `memsim run FILE`: runs a scenario, writes its CSV files and prints a short summary.
+//! `memsim run FILE`: runs a scenario, writes its CSV files and charts and prints a short
+//! summary. With `--point K --replication R`, runs that one run of the scenario's `[sweep]`
+//! exactly as the sweep ran it.
 
 use std::io::Write;
 use std::path::Path;
@@ -6,7 +8,9 @@ use std::path::Path;
 use anyhow::{Result, anyhow};
 
 use memsim::report::{RunFiles, RunReport, write_run};
+use memsim::scenario::load::Value;
 use memsim::scenario::{Scenario, load_scenario};
+use memsim::sim::RunSpec;
 
 use super::args::RunArgs;
 
@@ -17,24 +21,81 @@ pub fn load(file: &Path, sets: &[String], seed: Option<u64>) -> Result<Scenario>
 
 /// Runs the scenario into `args.out` and prints the summary.
 pub fn run(args: &RunArgs, out: &mut dyn Write) -> Result<()> {
-    let scenario = load(&args.file, &args.sets, args.seed)?;
+    if args.point.is_some() || args.replication.is_some() {
+        return run_point(args, out);
+    }
+    let scenario: Scenario = load(&args.file, &args.sets, args.seed)?;
     let files = RunFiles {
         gc_events: scenario.output.gc_events,
+        ..RunFiles::default()
     };
     let report = write_run(&args.out, &scenario.name, &scenario.spec, files)?;
-    print_summary(out, &scenario, &report)?;
+    print_summary(
+        out,
+        &scenario.name,
+        &scenario.source,
+        &scenario.spec,
+        &report,
+    )?;
+    Ok(())
+}
+
+/// Runs replication `--replication` of point `--point` of the scenario's sweep into
+/// `OUT/<scenario>-p<K>-r<R>/`: the same run, seed and summary as that row of `runs.csv`.
+fn run_point(args: &RunArgs, out: &mut dyn Write) -> Result<()> {
+    let plan = super::sweep::plan(&args.file, &args.sets, args.seed)?;
+    let point = args.point.unwrap_or(0);
+    let replication = args.replication.unwrap_or(0);
+    let points = plan.points.len() as u64;
+    if point >= points {
+        return Err(anyhow!(
+            "{}: --point {point}: the sweep has {points} points (0 to {})",
+            args.file.display(),
+            points - 1
+        ));
+    }
+    if replication >= plan.replications {
+        return Err(anyhow!(
+            "{}: --replication {replication}: the sweep has {} replications per point (0 to {})",
+            args.file.display(),
+            plan.replications,
+            plan.replications - 1
+        ));
+    }
+    let spec = plan
+        .spec(point, replication)
+        .map_err(|e| anyhow!(e.one_line()))?;
+    let name = format!("{}-p{point}-r{replication}", plan.name);
+    let gc_events = !matches!(
+        plan.config.get("output.gc_events"),
+        Some(Value::Bool(false))
+    );
+    let files = RunFiles {
+        gc_events,
+        ..RunFiles::default()
+    };
+    let report = write_run(&args.out, &name, &spec, files)?;
+    if !plan.axes.is_empty() {
+        writeln!(out, "point       {point}: {}", plan.describe(point))?;
+    }
+    print_summary(out, &name, &args.file, &spec, &report)?;
     Ok(())
 }
 
 /// The human summary: outcome, peak RSS, GC counts, pauses, time in GC, output folder.
-fn print_summary(out: &mut dyn Write, scenario: &Scenario, report: &RunReport) -> Result<()> {
+fn print_summary(
+    out: &mut dyn Write,
+    name: &str,
+    source: &Path,
+    spec: &RunSpec,
+    report: &RunReport,
+) -> Result<()> {
     let s = &report.summary;
-    let spec = &scenario.spec;
     writeln!(
         out,
         "scenario    {} ({}, seed {}, {:.1} s simulated)",
-        scenario.name,
-        scenario.source.display(),
+        name,
+        source.display(),
         spec.seed,
         s.simulated_s
     )?;

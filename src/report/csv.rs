@@ -435,9 +435,15 @@ fn whole(x: f64) -> String {
 /// the request come from `spec`.
 pub fn summary_row(scenario: &str, spec: &RunSpec, s: &Summary) -> String {
     let mut r = Row::default();
-    r.text(scenario)
-        .count(spec.seed)
-        .fixed(s.simulated_s, TIME_DECIMALS)
+    r.text(scenario).count(spec.seed);
+    summary_fields(&mut r, spec, s);
+    r.finish()
+}
+
+/// Appends the summary columns after `scenario` and `seed` (from `simulated_s` on, see
+/// [`SUMMARY_COLUMNS`]) to `r`; sweeps put them in `runs.csv` after their own columns.
+pub fn summary_fields(r: &mut Row, spec: &RunSpec, s: &Summary) {
+    r.fixed(s.simulated_s, TIME_DECIMALS)
         .text(s.outcome.name())
         .opt_fixed(s.outcome_time_s, TIME_DECIMALS)
         .count(u64::from(s.failures))
@@ -461,7 +467,6 @@ pub fn summary_row(scenario: &str, spec: &RunSpec, s: &Summary) -> String {
     for v in component_values(&s.peak_components) {
         r.bytes(v);
     }
-    r.finish()
 }
 
 /// The whole `summary.csv`: header and one row.

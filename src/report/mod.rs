@@ -8,12 +8,15 @@
 //! | `gc_events.csv` | one per GC (when [`RunFiles::gc_events`]) | [`csv::GC_EVENTS_COLUMNS`] |
 //! | `events.csv` | one per OOM kill, managed OOM or restart (header only if none) | [`csv::EVENTS_COLUMNS`] |
 //! | `summary.csv` | one | [`csv::SUMMARY_COLUMNS`] |
+//! | `memory.png`, `gc.png` | charts (when [`RunFiles::plots`]; `gc.png` needs `gc_events.csv`) | see [`png`] |
 //!
 //! The folder is written under a temporary name and renamed at the end, so `OUT/<name>/` holds
 //! either a previous complete run or the new complete run, never part of one.
 
 pub mod atomic;
 pub mod csv;
+pub mod png;
+pub mod sweep;
 
 use std::fs::File;
 use std::io::{self, BufWriter};
@@ -33,12 +36,17 @@ use crate::sim::{RunSpec, simulate};
 pub struct RunFiles {
     /// Write `gc_events.csv`, one row per GC.
     pub gc_events: bool,
+    /// Draw `memory.png` and `gc.png` from the CSV files.
+    pub plots: bool,
 }
 
 impl Default for RunFiles {
     /// Every file.
     fn default() -> Self {
-        RunFiles { gc_events: true }
+        RunFiles {
+            gc_events: true,
+            plots: true,
+        }
     }
 }
 
@@ -175,6 +183,16 @@ pub fn write_run_observed(
     )
     .map_err(named(SUMMARY_FILE))?;
     close(Ok(summary_file)).map_err(named(SUMMARY_FILE))?;
+    if files.plots {
+        png::render_run_into(&temp, &temp).map_err(|e| {
+            let file = e
+                .path
+                .file_name()
+                .map(|f| f.to_os_string())
+                .unwrap_or_default();
+            WriteError::new(final_dir.join(file), io::Error::other(e.problem))
+        })?;
+    }
 
     let dir = dir.commit()?;
     Ok(RunReport {
@@ -220,7 +238,9 @@ mod tests {
             names,
             [
                 "events.csv",
+                "gc.png",
                 "gc_events.csv",
+                "memory.png",
                 "summary.csv",
                 "timeseries.csv"
             ]
@@ -243,7 +263,10 @@ mod tests {
     fn same_spec_gives_identical_files_and_replaces_the_old_folder() {
         let out = tempfile::tempdir().unwrap();
         let spec = small_spec();
-        let files = RunFiles { gc_events: false };
+        let files = RunFiles {
+            gc_events: false,
+            plots: false,
+        };
         let a = write_run(out.path(), "a", &spec, files).unwrap();
         let b = write_run(out.path(), "b", &spec, files).unwrap();
         assert!(!a.dir.join("gc_events.csv").exists());
