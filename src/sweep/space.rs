@@ -568,32 +568,31 @@ fn below(rng: &mut impl Rng, n: usize) -> usize {
 /// `n` points drawn by `method` (random or Latin hypercube) from the stream of `seed`.
 pub fn sample(axes: &[Axis], n: usize, method: Method, seed: u64) -> Vec<Vec<AxisValue>> {
     let mut rng = stream(seed, "sweep.points");
-    let mut us = vec![vec![0.0; axes.len()]; n];
     match method {
         Method::Lhs => {
-            for a in 0..axes.len() {
-                // A random permutation of the strata (Fisher–Yates), then a jitter in each.
-                let mut strata: Vec<usize> = (0..n).collect();
-                for i in (1..n).rev() {
-                    let j = below(&mut rng, i + 1);
-                    strata.swap(i, j);
-                }
-                for (i, s) in strata.into_iter().enumerate() {
-                    us[i][a] = (s as f64 + unit(&mut rng)) / n as f64;
-                }
-            }
+            // Per axis, a random permutation of the strata (Fisher–Yates), then a jitter in each.
+            let columns: Vec<Vec<f64>> = axes
+                .iter()
+                .map(|_| {
+                    let mut strata: Vec<usize> = (0..n).collect();
+                    for i in (1..n).rev() {
+                        let j = below(&mut rng, i + 1);
+                        strata.swap(i, j);
+                    }
+                    strata
+                        .into_iter()
+                        .map(|s| (s as f64 + unit(&mut rng)) / n as f64)
+                        .collect()
+                })
+                .collect();
+            (0..n)
+                .map(|i| axes.iter().zip(&columns).map(|(a, c)| a.at(c[i])).collect())
+                .collect()
         }
-        Method::Random | Method::Grid => {
-            for u in us.iter_mut() {
-                for x in u.iter_mut() {
-                    *x = unit(&mut rng);
-                }
-            }
-        }
+        Method::Random | Method::Grid => (0..n)
+            .map(|_| axes.iter().map(|a| a.at(unit(&mut rng))).collect())
+            .collect(),
     }
-    us.into_iter()
-        .map(|u| axes.iter().zip(u).map(|(a, x)| a.at(x)).collect())
-        .collect()
 }
 
 #[cfg(test)]

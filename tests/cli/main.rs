@@ -2,6 +2,7 @@
 
 mod lab;
 mod run;
+mod sweep;
 mod util;
 
 use util::{TestDir, assert_one_error};
@@ -19,7 +20,7 @@ fn help_and_version_exit_0() {
     let o = t.memsim(["--help"]).output().unwrap();
     assert!(o.status.success());
     let help = util::stdout(&o);
-    for sub in ["run", "check", "lab"] {
+    for sub in ["run", "sweep", "merge", "plot", "check", "lab"] {
         assert!(help.contains(sub), "{help}");
     }
     let o = t.memsim(["--version"]).output().unwrap();

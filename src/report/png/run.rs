@@ -117,10 +117,7 @@ fn memory_chart(dir: &Path, path: &Path) -> Result<(), PlotError> {
     let ts = dir.join(TIMESERIES_FILE);
     let cols = numeric_columns(&ts, &MEMORY_COLUMNS)?;
     let summary = Table::read(&dir.join(SUMMARY_FILE))?;
-    let events = match Table::read(&dir.join(EVENTS_FILE)) {
-        Ok(t) => t,
-        Err(_) => Table::default(),
-    };
+    let events = Table::read(&dir.join(EVENTS_FILE)).unwrap_or_default();
     let scenario = summary.text(0, "scenario").to_string();
     let limit = summary.num(0, "limit_bytes");
     let request = summary.num(0, "request_bytes");

@@ -55,10 +55,10 @@ pub fn time_unit(max_s: f64) -> Unit {
     }
 }
 
-/// A size for people: `512 MiB`, `2.5 GiB`.
+/// A size for people, exact to a thousandth of its unit: `512 MiB`, `2.5 GiB`, `1.875 GiB`.
 pub fn human_bytes(b: f64) -> String {
     let u = if b.abs() >= GIB.per { GIB } else { MIB };
-    format!("{} {}", trim(u.of(b), 2), u.name)
+    format!("{} {}", trim(u.of(b), 3), u.name)
 }
 
 /// A duration for people: `90 s`, `10 min`, `24 h`.
@@ -200,6 +200,7 @@ mod tests {
         assert_eq!(time_unit(86400.0).name, "h");
         assert_eq!(human_bytes(2.5 * GIB.per), "2.5 GiB");
         assert_eq!(human_bytes(512.0 * MIB.per), "512 MiB");
+        assert_eq!(human_bytes(1920.0 * MIB.per), "1.875 GiB");
         assert_eq!(
             human_value("pod.limits.memory_bytes", "3221225472"),
             "3 GiB"
