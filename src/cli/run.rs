@@ -25,6 +25,7 @@ pub fn run(args: &RunArgs, out: &mut dyn Write) -> Result<()> {
         return run_point(args, out);
     }
     let scenario: Scenario = load(&args.file, &args.sets, args.seed)?;
+    refuse_sweep_folder(&args.out.join(&scenario.name))?;
     let files = RunFiles {
         gc_events: scenario.output.gc_events,
         ..RunFiles::default()
@@ -37,6 +38,17 @@ pub fn run(args: &RunArgs, out: &mut dyn Write) -> Result<()> {
         &scenario.spec,
         &report,
     )?;
+    Ok(())
+}
+
+/// A run replaces its folder whole; a sweep's folder (hours of runs, perhaps) is not replaced.
+fn refuse_sweep_folder(dir: &Path) -> Result<()> {
+    if dir.join(memsim::report::sweep::SWEEP_FILE).exists() {
+        return Err(anyhow!(
+            "{} holds the results of memsim sweep; a run would replace them: give another --out",
+            dir.display()
+        ));
+    }
     Ok(())
 }
 

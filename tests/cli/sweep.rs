@@ -523,6 +523,14 @@ fn every_chart_is_drawn_and_plot_redraws_them_from_the_csvs() {
 
     let o = t.memsim(["plot", "."]).output().unwrap();
     assert_one_error(&o, &["neither a run folder"]);
+
+    // A plain run does not replace a sweep's folder.
+    let o = t
+        .memsim(["run", file.to_str().unwrap(), "--out", "out"])
+        .output()
+        .unwrap();
+    assert_one_error(&o, &["holds the results of memsim sweep", "--out"]);
+    assert!(dir.join(RUNS_FILE).exists());
 }
 
 #[test]
@@ -628,4 +636,69 @@ fn the_bundled_sweep_scenario_runs() {
     assert_eq!(rows(&dir.join(RUNS_FILE)).len(), 361);
     assert_eq!(rows(&dir.join(POINTS_FILE)).len(), 19);
     assert_png(&dir.join("heatmap.png"), HEATMAP_SIZE);
+}
+
+/// The folded `args` command (`- >-` block) that follows `after` in a manifest.
+fn manifest_command(manifest: &str, after: &str) -> String {
+    let start = manifest
+        .find(after)
+        .unwrap_or_else(|| panic!("{after} not found"));
+    let mut lines = manifest[start..].lines();
+    let marker = lines
+        .by_ref()
+        .find(|l| l.trim_end().ends_with("- >-"))
+        .expect("a folded args block");
+    let indent = marker.len() - marker.trim_start().len();
+    lines
+        .take_while(|l| l.len() - l.trim_start().len() > indent && !l.trim().is_empty())
+        .map(str::trim)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[test]
+fn the_indexed_job_example_commands_give_the_single_machine_files() {
+    let t = TestDir::new();
+    let file = t.write("grow.toml", &scenario(GRID));
+    let whole = sweep(&t, &file, "whole", &["--threads", "2"]);
+    let job = read(&repo("examples/sweep-indexed-job.yaml"));
+    let merge_job = read(&repo("examples/sweep-merge-job.yaml"));
+    assert!(job.contains("completionMode: Indexed") && job.contains("completions: 8"));
+    let results = t.path().join("results");
+    let local = |cmd: String| {
+        cmd.replace("/scenario/sweep.toml", file.to_str().unwrap())
+            .replace("/results", results.to_str().unwrap())
+            .replace("taskmanager-limit-gc-sweep", "grow")
+    };
+    let sweep_cmd = local(manifest_command(&job, "name: memsim-sweep"));
+    assert!(
+        sweep_cmd.contains("--shard \"${JOB_COMPLETION_INDEX}/8\""),
+        "{sweep_cmd}"
+    );
+    let merge_cmd = local(manifest_command(&merge_job, "name: memsim-merge"));
+    let bin_dir = Path::new(env!("CARGO_BIN_EXE_memsim")).parent().unwrap();
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let sh = |cmd: &str, index: Option<usize>| {
+        let mut c = std::process::Command::new("/bin/sh");
+        c.current_dir(t.path()).env("PATH", &path).args(["-c", cmd]);
+        if let Some(k) = index {
+            c.env("JOB_COMPLETION_INDEX", k.to_string());
+        }
+        let o = c.output().unwrap();
+        assert!(
+            o.status.success(),
+            "{cmd}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    };
+    // Pod 5 first (order does not matter), then the others.
+    for k in [5, 0, 1, 2, 3, 4, 6, 7] {
+        sh(&sweep_cmd, Some(k));
+    }
+    sh(&merge_cmd, None);
+    assert_eq!(files(&results.join("grow")), files(&whole));
 }

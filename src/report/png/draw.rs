@@ -30,9 +30,12 @@ pub const MANAGED_PURPLE: RGBColor = RGBColor(120, 0, 160);
 /// Grid lines.
 pub const GRID: RGBColor = RGBColor(225, 225, 225);
 
-/// Title text.
-pub fn title_style() -> TextStyle<'static> {
-    (FONT, 24, FontStyle::Bold).into_font().color(&BLACK)
+/// Title text, 24 px, smaller for long titles so that `title` fits in `width` pixels.
+pub fn title_style(title: &str, width: u32) -> TextStyle<'static> {
+    // DejaVu Sans Bold averages about 0.62 em per character.
+    let chars = title.chars().count().max(1) as f64;
+    let size = (f64::from(width) * 0.95 / (chars * 0.62)).clamp(13.0, 24.0);
+    (FONT, size, FontStyle::Bold).into_font().color(&BLACK)
 }
 
 /// Axis descriptions.

@@ -166,24 +166,28 @@ fn memory_chart(dir: &Path, path: &Path) -> Result<(), PlotError> {
         }
     }
 
-    let title = match (outcome.as_str(), outcome_time) {
-        ("ok", _) | ("", _) => format!("{scenario}: resident memory by component (no OOM)"),
-        (o, Some(t)) => format!(
-            "{scenario}: resident memory by component ({} at {})",
-            o.replace('_', " "),
+    let what = match outcome.as_str() {
+        "oom_killed" => "OOMKill",
+        "managed_oom" => "managed OOM",
+        _ => "",
+    };
+    let title = match (what, outcome_time) {
+        ("", _) => format!("{scenario}: memory by component (no OOM)"),
+        (w, Some(t)) => format!(
+            "{scenario}: memory by component ({w} at {})",
             human_seconds(t)
         ),
-        (o, None) => format!("{scenario}: resident memory by component ({o})"),
+        (w, None) => format!("{scenario}: memory by component ({w})"),
     };
 
     save_png(path, MEMORY_SIZE, |root| {
         let (left, right) = root.split_horizontally(MEMORY_SIZE.0 - 300);
         let mut chart = ChartBuilder::on(&left)
-            .caption(title.as_str(), title_style())
+            .caption(title.as_str(), title_style(&title, MEMORY_SIZE.0 - 300))
             .margin(16)
             .x_label_area_size(56)
             .y_label_area_size(80)
-            .build_cartesian_2d(0.0..tu.of(t_max), 0.0..bu.of(y_top))?;
+            .build_cartesian_2d(0.0..tu.of(t_max) * 1.01, 0.0..bu.of(y_top))?;
         chart
             .configure_mesh()
             .x_desc(format!("time ({})", tu.name))
@@ -372,8 +376,9 @@ fn gc_chart(dir: &Path, path: &Path) -> Result<(), PlotError> {
     save_png(path, GC_SIZE, |root| {
         let (left, right) = root.split_horizontally(GC_SIZE.0 - 280);
         let (top, bottom) = left.split_vertically(GC_SIZE.1 / 2 + 20);
+        let title = format!("{scenario}: GC pauses over time");
         let mut chart = ChartBuilder::on(&top)
-            .caption(format!("{scenario}: GC pauses over time"), title_style())
+            .caption(title.as_str(), title_style(&title, GC_SIZE.0 - 280))
             .margin(16)
             .x_label_area_size(50)
             .y_label_area_size(80)

@@ -277,7 +277,7 @@ fn risk_chart(d: &SweepData, path: &Path) -> Result<(), PlotError> {
     save_png(path, RISK_SIZE, |root| {
         let (left, right) = root.split_horizontally(RISK_SIZE.0 - 320);
         let mut chart = ChartBuilder::on(&left)
-            .caption(title.as_str(), title_style())
+            .caption(title.as_str(), title_style(&title, RISK_SIZE.0 - 320))
             .margin(16)
             .x_label_area_size(56)
             .y_label_area_size(80)
@@ -511,7 +511,7 @@ fn heatmap_chart(d: &SweepData, column: &str, path: &Path) -> Result<(), PlotErr
     save_png(path, HEATMAP_SIZE, |root| {
         let (left, right) = root.split_horizontally(HEATMAP_SIZE.0 - 240);
         let mut chart = ChartBuilder::on(&left)
-            .caption(title.as_str(), title_style())
+            .caption(title.as_str(), title_style(&title, HEATMAP_SIZE.0 - 240))
             .margin(16)
             .x_label_area_size(56)
             .y_label_area_size(130)
@@ -776,7 +776,7 @@ fn peak_rss_chart(d: &SweepData, path: &Path) -> Result<(), PlotError> {
     save_png(path, PEAK_RSS_SIZE, |root| {
         let (left, right) = root.split_horizontally(PEAK_RSS_SIZE.0 - 300);
         let mut chart = ChartBuilder::on(&left)
-            .caption(title.as_str(), title_style())
+            .caption(title.as_str(), title_style(&title, PEAK_RSS_SIZE.0 - 300))
             .margin(16)
             .x_label_area_size(56)
             .y_label_area_size(80)
