@@ -166,6 +166,8 @@ pub fn build(
         threads: r.int("runtime.threads").unwrap_or(30) as u32,
         stack_bytes_per_thread: r.bytes("runtime.stack_per_thread").unwrap_or(131_072.0),
         native_bytes: r.bytes("runtime.native").unwrap_or(16.0 * mib),
+        startup_heap_bytes: r.bytes("runtime.startup_heap").unwrap_or(12.0 * mib),
+        startup_loh_bytes: r.bytes("runtime.startup_loh").unwrap_or(mib),
     };
 
     // Traffic and objects.

@@ -245,6 +245,13 @@ pub const KEYS: &[KeyDef] = &[
         Some("16Mi"),
         "other native memory (native libraries, buffers outside the GC)",
     ),
+    key(
+        "runtime.startup_heap",
+        Kind::Bytes,
+        Some("12Mi"),
+        "small objects kept from start-up (framework, configuration, dependency injection)",
+    ),
+    key("runtime.startup_loh", Kind::Bytes, Some("1Mi"), "large objects kept from start-up"),
     // gc
     key(
         "gc.profile",

@@ -4,7 +4,7 @@
 //! in closed form and the cause is handled.
 
 use super::engine::EventQueue;
-use super::gc::heap::{ClassSpec, Death, Flows, GEN2, Placement};
+use super::gc::heap::{ClassSpec, Death, Flows, GEN0, GEN2, LOH, Placement};
 use super::gc::{Gc, GcEnv, GcReason, GcSettings, MachineSpec};
 use super::observe::{Components, Observer, Outcome, PauseHistogram, RunEvent, Sample, Summary};
 use super::pod::{BACKOFF_RESET_S, PodSpec, RestartPolicy, restart_backoff_s};
@@ -69,6 +69,7 @@ struct Classes {
     shares: Vec<(usize, Lifetime, f64)>,
     state: Option<usize>,
     pool: Option<usize>,
+    startup: usize,
     n: usize,
 }
 
@@ -167,6 +168,17 @@ impl<'a> Simulation<'a> {
         });
         // The pool is allocated in one go (packed); buffers that replace dropped ones are
         // allocated one at a time among the application's other objects (scattered).
+        // Objects kept from start-up: never die.
+        class_specs.push(ClassSpec {
+            name: "startup".into(),
+            death: Death::Explicit,
+            placement: Placement::Packed,
+            pinned: false,
+            object_bytes: small,
+            large_object_bytes: large,
+            large_touch_fraction: 1.0,
+        });
+        let startup_class = class_specs.len() - 1;
         let pool_class = spec.pinned_pool.as_ref().map(|p| {
             for (name, placement) in [
                 ("pinned-pool", Placement::Packed),
@@ -185,7 +197,9 @@ impl<'a> Simulation<'a> {
             class_specs.len() - 2
         });
         let n = class_specs.len();
-        let gc = Gc::new(&spec.gc, &spec.machine, class_specs);
+        let mut gc = Gc::new(&spec.gc, &spec.machine, class_specs);
+        gc.seed(spec.seed);
+        gc.set_allocating_threads(spec.workload.threads);
         let sizes = spec.workload.sizes.facts(gc.tuning.loh_threshold);
         let traffic = Traffic::new(
             spec.workload.traffic.clone(),
@@ -202,6 +216,7 @@ impl<'a> Simulation<'a> {
                 shares,
                 state: state_class,
                 pool: pool_class,
+                startup: startup_class,
                 n,
             },
             sizes,
@@ -253,6 +268,12 @@ impl<'a> Simulation<'a> {
     fn start_process(&mut self, t: f64, state_bytes: f64) {
         self.process_start = t;
         self.peak_rss_since_start = 0.0;
+        let p = &self.spec.process;
+        let (c, soh, loh) = (self.classes.startup, p.startup_heap_bytes, p.startup_loh_bytes);
+        self.gc.heap.place(GEN0, c, soh);
+        self.gc.heap.gens[GEN0].remaining -= soh;
+        self.gc.heap.place(LOH, c, loh);
+        self.gc.heap.gens[LOH].remaining -= loh;
         if let Some(p) = &self.spec.pinned_pool {
             self.init_pool_remaining = p.buffers * p.buffer_bytes;
         }

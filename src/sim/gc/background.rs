@@ -56,6 +56,7 @@ impl Gc {
     /// Starts a background gen2 at `now_s`; returns the pause of its first suspension.
     pub(crate) fn start_background(&mut self, now_s: f64, reasons: u32) -> f64 {
         let index = self.take_index();
+        self.large.mark(&mut self.heap, &self.last_flows);
         let g2 = &self.heap.gens[GEN2];
         let lh = &self.heap.gens[LOH];
         let duration =

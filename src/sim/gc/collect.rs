@@ -216,7 +216,7 @@ impl Gc {
         let g = &self.heap.gens;
         let survivors: f64 = (0..=n).map(|k| g[k].live_total()).sum();
         let untouched: f64 = (n + 1..GEN2).map(|k| g[k].size()).sum();
-        let planned = (self.mem.gen2_on_ephemeral + survivors + untouched) / per_heap;
+        let planned = (self.mem.gen2_on_ephemeral(&self.heap) + survivors + untouched) / per_heap;
         let approx_new = (2.0 * self.tuning.gen0_min).max(2.0 / 3.0 * g[GEN0].desired / per_heap);
         self.tuning.seg_size - planned > approx_new
     }
@@ -249,6 +249,9 @@ impl Gc {
         let heap_before = self.heap.total_size();
         let nclass = self.heap.classes.len();
 
+        if n == 2 {
+            self.large.mark(&mut self.heap, &self.last_flows);
+        }
         // Mark: survivors of the condemned generations by class and placement.
         let compacting = self.decide_compacting(n, d, env);
         let survivors_by_gen: Vec<f64> = (0..NGEN)
@@ -459,9 +462,6 @@ impl Gc {
                 self.heap.gens[g].free += target_free;
             }
             self.heap.gens[GEN0].free += gen0_free;
-            if g == GEN1 && target == GEN2 && layout == HeapLayout::Segments {
-                self.mem.gen2_on_ephemeral += promoted_into[GEN2];
-            }
         }
 
         // Segments: a compacting GC whose planned ephemeral generations no longer fit on the
@@ -473,7 +473,7 @@ impl Gc {
         {
             let per = |x: f64| x / per_heap;
             let g = &self.heap.gens;
-            let planned = per(self.mem.gen2_on_ephemeral + g[GEN1].size() + g[GEN0].size());
+            let planned = per(self.mem.gen2_on_ephemeral(&self.heap) + g[GEN1].size() + g[GEN0].size());
             let approx_new =
                 (2.0 * self.tuning.gen0_min).max(2.0 / 3.0 * g[GEN0].desired / per_heap);
             if self.tuning.seg_size - planned <= approx_new + 2.0 * self.tuning.gen1_min {
@@ -485,11 +485,7 @@ impl Gc {
         }
         if expanded {
             self.expand_in_next_full_gc = false;
-            self.mem.expanded(&self.heap);
-        }
-        if n == 2 {
-            self.mem.gen2_on_ephemeral =
-                self.mem.gen2_on_ephemeral.min(self.heap.gens[GEN2].size());
+            self.mem.expanded(&self.heap, self.tuning.seg_size * per_heap);
         }
 
         if let Some(b) = self.background.as_mut() {
