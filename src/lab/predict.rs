@@ -278,8 +278,10 @@ pub fn run_spec(
             threads: 0,
             stack_bytes_per_thread: 0.0,
             native_bytes: spec.num("native.mb")? * MIB,
-            startup_heap_bytes: super::machine::STARTUP_HEAP[usize::from(machine.profile != crate::sim::gc::GcProfile::NetCore31)],
-            startup_loh_bytes: super::machine::STARTUP_LOH[usize::from(machine.profile != crate::sim::gc::GcProfile::NetCore31)],
+            startup_heap_bytes: super::machine::STARTUP_HEAP
+                [usize::from(machine.profile != crate::sim::gc::GcProfile::NetCore31)],
+            startup_loh_bytes: super::machine::STARTUP_LOH
+                [usize::from(machine.profile != crate::sim::gc::GcProfile::NetCore31)],
         },
         pod: PodSpec {
             request_bytes: None,

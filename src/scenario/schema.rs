@@ -251,7 +251,12 @@ pub const KEYS: &[KeyDef] = &[
         Some("12Mi"),
         "small objects kept from start-up (framework, configuration, dependency injection)",
     ),
-    key("runtime.startup_loh", Kind::Bytes, Some("1Mi"), "large objects kept from start-up"),
+    key(
+        "runtime.startup_loh",
+        Kind::Bytes,
+        Some("1Mi"),
+        "large objects kept from start-up",
+    ),
     // gc
     key(
         "gc.profile",

@@ -269,7 +269,11 @@ impl<'a> Simulation<'a> {
         self.process_start = t;
         self.peak_rss_since_start = 0.0;
         let p = &self.spec.process;
-        let (c, soh, loh) = (self.classes.startup, p.startup_heap_bytes, p.startup_loh_bytes);
+        let (c, soh, loh) = (
+            self.classes.startup,
+            p.startup_heap_bytes,
+            p.startup_loh_bytes,
+        );
         self.gc.heap.place(GEN0, c, soh);
         self.gc.heap.gens[GEN0].remaining -= soh;
         self.gc.heap.place(LOH, c, loh);

@@ -62,7 +62,8 @@ impl Gc {
         let duration =
             self.pauses
                 .background_duration_s(g2.live_total(), lh.live_total(), self.heaps);
-        let pause = self.pauses.background_pause_s;
+        let pause = self.pauses.background_pause_s
+            + lh.live_total() / 1_048_576.0 * self.pauses.background_pause_loh_s_per_mib;
         self.background = Some(Background {
             index,
             start_s: now_s,

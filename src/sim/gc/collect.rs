@@ -142,9 +142,15 @@ impl Gc {
 
     /// Objects marked in the condemned generations (what fills the mark list).
     fn marked_objects(&self, n: usize) -> f64 {
+        let regions = self.tuning.layout == HeapLayout::Regions;
         let mut objs = 0.0;
         for g in 0..=n.min(GEN2) {
             for (c, class) in self.heap.classes.iter().enumerate() {
+                // On regions only survivors scattered among garbage fill the list; runs of packed
+                // survivors (state entries) did not make the lab's .NET 8 GCs walk.
+                if regions && !self.tuning.server && class.placement == Placement::Packed {
+                    continue;
+                }
                 objs += self.heap.gens[g].live[c] / class.object_bytes.max(16.0);
             }
         }
@@ -172,7 +178,9 @@ impl Gc {
     fn mark_list_entries(&self) -> f64 {
         let seg = self.tuning.seg_size;
         if self.tuning.server {
-            (seg / 640.0).clamp(8192.0, 150_000.0)
+            // The list holds `min(150K, max(8192, seg/640))` entries; the lab's Server GC runs
+            // walked whenever all heaps together marked more than that.
+            (seg / 640.0).clamp(8192.0, 153_600.0) / self.heaps as f64
         } else {
             match self.tuning.layout {
                 HeapLayout::Segments => (seg / 2048.0).max(8192.0),
@@ -473,7 +481,8 @@ impl Gc {
         {
             let per = |x: f64| x / per_heap;
             let g = &self.heap.gens;
-            let planned = per(self.mem.gen2_on_ephemeral(&self.heap) + g[GEN1].size() + g[GEN0].size());
+            let planned =
+                per(self.mem.gen2_on_ephemeral(&self.heap) + g[GEN1].size() + g[GEN0].size());
             let approx_new =
                 (2.0 * self.tuning.gen0_min).max(2.0 / 3.0 * g[GEN0].desired / per_heap);
             if self.tuning.seg_size - planned <= approx_new + 2.0 * self.tuning.gen1_min {
@@ -485,7 +494,8 @@ impl Gc {
         }
         if expanded {
             self.expand_in_next_full_gc = false;
-            self.mem.expanded(&self.heap, self.tuning.seg_size * per_heap);
+            self.mem
+                .expanded(&self.heap, self.tuning.seg_size * per_heap);
         }
 
         if let Some(b) = self.background.as_mut() {

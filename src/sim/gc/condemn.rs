@@ -42,7 +42,8 @@ impl Gc {
         let segment_ok = match self.tuning.layout {
             HeapLayout::Segments => {
                 let used =
-                    (self.mem.gen2_on_ephemeral(&self.heap) + g[GEN1].size() + g[GEN0].size()) / per_heap;
+                    (self.mem.gen2_on_ephemeral(&self.heap) + g[GEN1].size() + g[GEN0].size())
+                        / per_heap;
                 self.tuning.seg_size - used > required
             }
             HeapLayout::Regions => true,

@@ -34,7 +34,17 @@ pub struct LargeObjects {
 impl LargeObjects {
     /// No live large objects yet; draws come from `rng`.
     pub fn new(classes: usize, rng: ComponentRng) -> LargeObjects {
-        LargeObjects { classes: vec![ClassObjects { survival: 1.0, ..Default::default() }; classes], rng, threads: 1 }
+        LargeObjects {
+            classes: vec![
+                ClassObjects {
+                    survival: 1.0,
+                    ..Default::default()
+                };
+                classes
+            ],
+            rng,
+            threads: 1,
+        }
     }
 
     /// Ages the survival probabilities by `dt` seconds at the hazards of `flows`.
@@ -54,7 +64,11 @@ impl LargeObjects {
             let class = &heap.classes[i];
             if class.death == Death::Transient {
                 let size = class.large_object_bytes.max(85_000.0);
-                let held = if flows.loh[i] > 0.0 { self.threads as f64 * size } else { 0.0 };
+                let held = if flows.loh[i] > 0.0 {
+                    self.threads as f64 * size
+                } else {
+                    0.0
+                };
                 heap.gens[LOH].live[i] = held.min(heap.gens[LOH].obj.max(0.0));
                 continue;
             }
@@ -70,11 +84,15 @@ impl LargeObjects {
             } else if p <= 0.0 {
                 0
             } else {
-                Binomial::new(c.count, p).map(|d| d.sample(&mut self.rng)).unwrap_or(0)
+                Binomial::new(c.count, p)
+                    .map(|d| d.sample(&mut self.rng))
+                    .unwrap_or(0)
             };
             let new_mean = ((expected - c.bytes_at_mark * p) / size).max(0.0);
             let new = if new_mean > 0.0 {
-                Poisson::new(new_mean).map(|d| d.sample(&mut self.rng) as u64).unwrap_or(0)
+                Poisson::new(new_mean)
+                    .map(|d| d.sample(&mut self.rng) as u64)
+                    .unwrap_or(0)
             } else {
                 0
             };
@@ -105,7 +123,10 @@ mod tests {
         for _ in 0..n {
             heap.gens[LOH].obj = 100.0 * 1_048_576.0;
             heap.gens[LOH].live[0] = 20.0 * 1_048_576.0;
-            lo.classes[0] = ClassObjects { survival: 1.0, ..Default::default() };
+            lo.classes[0] = ClassObjects {
+                survival: 1.0,
+                ..Default::default()
+            };
             lo.mark(&mut heap, &Flows::zero(1));
             let live = heap.gens[LOH].live[0];
             assert_eq!(live % 1_048_576.0, 0.0, "whole objects");
@@ -122,7 +143,11 @@ mod tests {
             ..ClassSpec::new("mid", Death::Hazard, Placement::Scattered)
         }]);
         let mut lo = LargeObjects::new(1, stream(9, "large"));
-        lo.classes[0] = ClassObjects { count: 1000, bytes_at_mark: 1000.0 * 1_048_576.0, survival: 1.0 };
+        lo.classes[0] = ClassObjects {
+            count: 1000,
+            bytes_at_mark: 1000.0 * 1_048_576.0,
+            survival: 1.0,
+        };
         let mut flows = Flows::zero(1);
         flows.hazard[0] = 1.0;
         lo.advance(&heap, &flows, std::f64::consts::LN_2);

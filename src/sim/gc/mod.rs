@@ -152,7 +152,10 @@ impl Gc {
             expand_in_next_full_gc: false,
             last_gc_end_s: 0.0,
             background: None,
-            large: large::LargeObjects::new(nclasses, crate::sim::rng::stream(0, "gc-large-objects")),
+            large: large::LargeObjects::new(
+                nclasses,
+                crate::sim::rng::stream(0, "gc-large-objects"),
+            ),
             last_flows: Flows::zero(nclasses),
             datas,
             loh_end_size: 0.0,
@@ -168,7 +171,10 @@ impl Gc {
     /// Seeds the GC's random draws (which large objects are alive at a gen2) for run `seed`.
     pub fn seed(&mut self, seed: u64) {
         let threads = self.large.threads;
-        self.large = large::LargeObjects::new(self.heap.classes.len(), crate::sim::rng::stream(seed, "gc-large-objects"));
+        self.large = large::LargeObjects::new(
+            self.heap.classes.len(),
+            crate::sim::rng::stream(seed, "gc-large-objects"),
+        );
         self.large.threads = threads;
     }
 
