@@ -605,9 +605,11 @@ impl Gc {
             b0 = b0.min(self.tuning.gen0_min.max(self.tuning.gen0_max / 3.0));
         }
         if self.tuning.datas {
+            // DATAS caps gen0 by the older generations' `current_size`: their size right after
+            // each was last collected (promotions since do not count).
             let older: f64 = [GEN1, GEN2, LOH]
                 .iter()
-                .map(|&k| self.heap.gens[k].obj)
+                .map(|&k| self.heap.gens[k].current)
                 .sum::<f64>()
                 / per_heap;
             let share = 0.5 * (10.0 / self.tuning.conserve.max(1) as f64 - 1.0);
