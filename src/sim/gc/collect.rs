@@ -74,7 +74,7 @@ impl Gc {
                 out.pause_s += rec.pause_s;
                 out.records.push(rec);
             }
-            let p = self.start_background(t, decision.reasons);
+            let p = self.start_background(t, reason, decision.reasons);
             t += p;
             out.pause_s += p;
         } else {
