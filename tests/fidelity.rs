@@ -46,11 +46,11 @@ fn known_gap(dataset: &str, metric: &str, target: Target) -> Option<f64> {
         ("calibration-netcore31-samehost", "peak_rss_bytes", Target::Max(_)) => Some(0.23),
         // Regions: a pinned pool replaced 5% at a time keeps whole regions alive in gen2.
         ("calibration-net8", "peak_rss_bytes", Target::Max(_)) => Some(0.75),
-        // DATAS: the heap count adapts to the throughput cost; its cadence is not matched yet.
-        ("calibration-net8-datas", "gen0_count", Target::Median(_)) => Some(0.25),
-        ("calibration-net8-datas", "gen1_count", Target::Median(_)) => Some(0.60),
-        ("calibration-net8-datas", "gen2_count", Target::Median(_)) => Some(0.45),
-        ("calibration-net8-datas", "peak_rss_bytes", Target::Median(_)) => Some(0.08),
+        // DATAS: the cadence of gen1s raised by low card-table efficiency is not matched yet.
+        ("calibration-net8-datas", "gen0_count", Target::Median(_)) => Some(0.17),
+        ("calibration-net8-datas", "gen1_count", Target::Median(_)) => Some(0.30),
+        ("calibration-net8-datas", "gen2_count", Target::Median(_)) => Some(0.15),
+        ("calibration-net8-datas", "peak_rss_bytes", Target::Median(_)) => Some(0.09),
         ("calibration-net8-datas", "peak_rss_bytes", Target::Max(_)) => Some(0.48),
         _ => None,
     }

@@ -241,6 +241,8 @@ pub fn run_spec(
             cap_bytes: (cap > 0.0).then_some(cap * overhead),
             update_per_s: update,
             entry_bytes: entry,
+            // One store partition per thread, each filling one chunk of 4,096 entries at a time.
+            chunk_entries: Some(4096.0 * threads as f64),
             ..Default::default()
         })
     };

@@ -308,6 +308,8 @@ pub fn build(
         update_per_s: 0.0,
         update_per_record: r.num("state.updates_per_record").unwrap_or(0.0) * key_bytes,
         entry_bytes: r.num("state.entry_size_bytes").unwrap_or(256.0),
+        // Flink's heap state backend keeps entries in hash tables.
+        chunk_entries: None,
     });
 
     let network = NetworkSpec {

@@ -4,7 +4,7 @@
 //! in closed form and the cause is handled.
 
 use super::engine::EventQueue;
-use super::gc::heap::{ClassSpec, Death, Flows, GEN0, GEN2, LOH, Placement};
+use super::gc::heap::{ClassSpec, Death, Flows, GEN0, GEN2, Holder, LOH, Placement};
 use super::gc::{Gc, GcEnv, GcReason, GcSettings, MachineSpec};
 use super::observe::{Components, Observer, Outcome, PauseHistogram, RunEvent, Sample, Summary};
 use super::pod::{BACKOFF_RESET_S, PodSpec, RestartPolicy, restart_backoff_s};
@@ -140,6 +140,7 @@ impl<'a> Simulation<'a> {
             object_bytes: small,
             large_object_bytes: large,
             large_touch_fraction: touch,
+            holder: Holder::OldContainer,
         };
         let mut class_specs = vec![workload_class("die-young".into(), Death::Transient)];
         let mut shares = Vec::new();
@@ -163,6 +164,10 @@ impl<'a> Simulation<'a> {
                 object_bytes: st.entry_bytes.max(16.0),
                 large_object_bytes: st.entry_bytes.max(85_000.0),
                 large_touch_fraction: 1.0,
+                holder: match st.chunk_entries {
+                    Some(entries) => Holder::Chunked { entries },
+                    None => Holder::OldContainer,
+                },
             });
             class_specs.len() - 1
         });
@@ -177,6 +182,7 @@ impl<'a> Simulation<'a> {
             object_bytes: small,
             large_object_bytes: large,
             large_touch_fraction: 1.0,
+            holder: Holder::OldContainer,
         });
         let startup_class = class_specs.len() - 1;
         let pool_class = spec.pinned_pool.as_ref().map(|p| {
@@ -192,6 +198,7 @@ impl<'a> Simulation<'a> {
                     object_bytes: p.buffer_bytes.max(16.0),
                     large_object_bytes: p.buffer_bytes.max(85_000.0),
                     large_touch_fraction: 1.0,
+                    holder: Holder::OldContainer,
                 });
             }
             class_specs.len() - 2

@@ -122,7 +122,13 @@ impl Gc {
                 }
             }
         }
-        // 3. Low ephemeral space: at least gen1, with promotion.
+        // 3. Low card-table efficiency seen by the previous GC: gen1, with promotion.
+        if n < 1 && self.low_card_efficiency {
+            n = 1;
+            force_promotion = true;
+            reasons |= condemn_bits::LOW_CARD_EFFICIENCY;
+        }
+        // 4. Low ephemeral space: at least gen1, with promotion.
         let low_eph = self.low_ephemeral_space();
         let mut high_frag = false;
         if low_eph {

@@ -89,6 +89,8 @@ pub struct Gc {
     pub(crate) clocks: [Clock; 3],
     pub(crate) gc_count: u64,
     pub(crate) gen0_reduction_count: u32,
+    /// The last ephemeral GC's card efficiency was below the runtime's 30% threshold.
+    pub(crate) low_card_efficiency: bool,
     pub(crate) elevation_locked: bool,
     pub(crate) elevation_lock_count: u32,
     pub(crate) expand_in_next_full_gc: bool,
@@ -147,6 +149,7 @@ impl Gc {
             clocks: [Clock::default(); 3],
             gc_count: 0,
             gen0_reduction_count: 0,
+            low_card_efficiency: false,
             elevation_locked: false,
             elevation_lock_count: 0,
             expand_in_next_full_gc: false,
