@@ -254,8 +254,17 @@ pub fn summary(config: &Config, plan: &BudgetPlan) -> Vec<String> {
                 .filter(|(_, bytes, _)| *bytes > 0)
                 .map(|(name, bytes, _)| format!("{name} {}", human(*bytes)))
                 .collect();
+            let kept: Vec<&str> = simulation_keys(config)
+                .into_iter()
+                .filter(|k| config.pinned(k))
+                .collect();
+            let kept = if kept.is_empty() {
+                String::new()
+            } else {
+                format!("; the scenario's own {} kept", kept.join(", "))
+            };
             lines.push(format!(
-                "budget: {} sized by {}: {}",
+                "budget: {} sized by {}: {}{kept}",
                 process_name(b.process),
                 sized_by(config, b),
                 parts.join(", ")

@@ -108,7 +108,7 @@ pub fn apply_manifest_file(
 }
 
 /// Applies a manifest's text (`shown` names it in sources and errors): the container's memory
-/// request and limit, its .NET GC variables, and for a FlinkDeployment the process size and the
+/// request (the limit when no request is written, as Kubernetes defaults it) and limit, its .NET GC variables, and for a FlinkDeployment the process size and the
 /// Flink memory options of `spec.flinkConfiguration`. Returns the reader's warnings.
 pub fn apply_manifest(
     config: &mut Config,
@@ -187,8 +187,11 @@ pub fn apply_manifest(
             },
         );
     };
-    if let Some(b) = r.requests_memory {
-        put("pod.requests.memory", Value::Bytes(b), "requests_memory");
+    // Kubernetes defaults a missing request to the limit.
+    match (r.requests_memory, r.effective_requests_memory()) {
+        (Some(b), _) => put("pod.requests.memory", Value::Bytes(b), "requests_memory"),
+        (None, Some(b)) => put("pod.requests.memory", Value::Bytes(b), "limits_memory"),
+        (None, None) => {}
     }
     if let Some(b) = r.limits_memory {
         put("pod.limits.memory", Value::Bytes(b), "limits_memory");
@@ -663,7 +666,8 @@ spec:
         assert_eq!(source_of(&c, "gc.gen0_max_budget"), format!("{shown}:7"));
         // file < manifest
         assert_eq!(c.get("pod.limits.memory"), Some(&Value::Bytes(2 << 30)));
-        assert_eq!(c.get("pod.requests.memory"), Some(&Value::Bytes(1 << 30)));
+        // No request in the manifest: Kubernetes makes it the limit.
+        assert_eq!(c.get("pod.requests.memory"), Some(&Value::Bytes(2 << 30)));
         // manifest < appsettings
         assert_eq!(c.get("gc.heap_count"), Some(&Value::Int(3)));
         // appsettings < env < --set
