@@ -96,6 +96,9 @@ alone. Flink options are set with --set KEY=VALUE, with or without the flink. pr
 Flink's units (1728m, 1g, 32kb: binary) or Kubernetes quantities (1.5Gi). Without a Flink size,
 the process size is pod.limits.memory.
 
+Precedence, lowest first: defaults < FILE < --pod < --appsettings < MEMSIM__Section__Key
+environment variables (MEMSIM__Pod__Limits__Memory=4Gi) < --set.
+
 Examples:
   memsim budget --flink --set taskmanager.memory.process.size=1728m
   memsim budget scenarios/taskmanager-healthy.toml --format json
@@ -128,7 +131,10 @@ pub struct BudgetArgs {
 Prints every key that has a value, with where the value came from: default, FILE:LINE,
 manifest FILE:YAML_PATH, appsettings FILE:JSON_PATH, env NAME, --set, or budget: WHAT for values
 the memory budget derived. JSON prints {\"KEY\": {\"value\": ..., \"source\": ...}}, sizes as
-integer bytes and durations in seconds.")]
+integer bytes and durations in seconds.
+
+Precedence, lowest first: defaults < FILE < --pod < --appsettings < MEMSIM__Section__Key
+environment variables (MEMSIM__Pod__Limits__Memory=4Gi) < --set.")]
 pub struct ConfigArgs {
     /// Scenario file (TOML) [default: none]
     #[arg(value_name = "FILE")]
@@ -368,6 +374,42 @@ mod tests {
         assert!(parse_cache("lots").is_err());
         assert!(parse_set("novalue").is_err());
         assert!(parse_set("a.b=").is_ok());
+    }
+
+    #[test]
+    fn budget_and_config_take_the_layered_inputs() {
+        let cli = Cli::try_parse_from([
+            "memsim",
+            "budget",
+            "--flink",
+            "--process",
+            "jobmanager",
+            "--pod",
+            "m.yaml",
+            "--container",
+            "main",
+            "--component",
+            "jobmanager",
+            "--appsettings",
+            "a.json",
+            "--set",
+            "taskmanager.memory.process.size=1g",
+        ])
+        .unwrap();
+        let Command::Budget(a) = cli.command else {
+            panic!("not budget")
+        };
+        assert!(a.flink && a.file.is_none());
+        assert_eq!(a.process, Some(Process::Jobmanager));
+        assert_eq!(a.inputs.container.as_deref(), Some("main"));
+        assert_eq!(a.inputs.component, Some(Process::Jobmanager));
+        assert!(Cli::try_parse_from(["memsim", "budget", "--flink", "--format", "json"]).is_err());
+        assert!(Cli::try_parse_from(["memsim", "run", "s.toml", "--container", "c"]).is_err());
+        let cli = Cli::try_parse_from(["memsim", "config", "s.toml", "--format", "json"]).unwrap();
+        let Command::Config(a) = cli.command else {
+            panic!("not config")
+        };
+        assert_eq!(a.format, Format::Json);
     }
 
     #[test]

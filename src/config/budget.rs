@@ -591,6 +591,42 @@ mod tests {
     }
 
     #[test]
+    fn the_simulation_runs_with_the_derived_split_unless_pinned() {
+        use crate::sim::workload::state::StateBackend;
+        let sets = [
+            "pod.limits.memory=1728Mi",
+            "state.backend=rocksdb",
+            "state.rocksdb.write_buffer=32Mi",
+            r#"job.vertices=[{name="src", parallelism=2}, {name="sink", parallelism=2}]"#,
+            r#"job.edges=[{from="src", to="sink"}]"#,
+        ];
+        let (spec, _) = crate::scenario::build::build(&config(&sets), "s", None).unwrap();
+        assert_eq!(spec.gc.heap_hard_limit, Some(536_870_902));
+        assert_eq!(spec.network.pool_bytes, 134_217_730.0);
+        assert_eq!(spec.network.segment_bytes, 32768.0);
+        // One slot: a source subtask (2 subpartitions + 1) and a sink subtask (2 × 2 + 1).
+        assert_eq!(spec.network.required_buffers, 8.0);
+        match spec.state.map(|s| s.backend) {
+            Some(StateBackend::OffHeap(store)) => {
+                assert_eq!(store.block_cache_bytes, (536_870_920 - 64 * MIB) as f64)
+            }
+            other => panic!("{other:?}"),
+        }
+        let mut pinned = sets.to_vec();
+        pinned.extend(["gc.heap_hard_limit=1Gi", "network.required_buffers=3"]);
+        let (spec, _) = crate::scenario::build::build(&config(&pinned), "s", None).unwrap();
+        assert_eq!(spec.gc.heap_hard_limit, Some(1 << 30));
+        assert_eq!(spec.network.required_buffers, 3.0);
+        let mut off = sets.to_vec();
+        off.push("memory.budget=off");
+        let (spec, _) = crate::scenario::build::build(&config(&off), "s", None).unwrap();
+        assert_eq!(spec.gc.heap_hard_limit, None);
+        assert_eq!(spec.network.pool_bytes, (64 * MIB) as f64);
+        // The job is checked in both modes.
+        assert_eq!(spec.network.required_buffers, 8.0);
+    }
+
+    #[test]
     fn the_network_check_sets_required_buffers_or_fails_with_both_numbers() {
         let job = [
             "taskmanager.numberOfTaskSlots=4",

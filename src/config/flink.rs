@@ -332,6 +332,53 @@ mod tests {
     }
 
     #[test]
+    fn the_scenario_flink_table_is_read_with_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.toml");
+        std::fs::write(
+            &path,
+            "[flink]\n\"taskmanager.memory.process.size\" = \"2g\"\ntaskmanager.numberOfTaskSlots = 2\n[flink.taskmanager.memory]\nmanaged.fraction = 0.25\n",
+        )
+        .unwrap();
+        let c = crate::scenario::load::read_config(&path, &[]).unwrap();
+        assert_eq!(
+            c.get("flink.taskmanager.memory.process.size"),
+            Some(&Value::Bytes(2 << 30))
+        );
+        assert_eq!(
+            c.get("flink.taskmanager.numberOfTaskSlots"),
+            Some(&Value::Int(2))
+        );
+        assert_eq!(
+            c.get("flink.taskmanager.memory.managed.fraction"),
+            Some(&Value::Text("0.25".into()))
+        );
+        assert_eq!(c.origin("flink.taskmanager.numberOfTaskSlots").1, Some(3));
+        std::fs::write(
+            &path,
+            "[flink]\n\n\"taskmanager.memory.proces.size\" = \"2g\"\n",
+        )
+        .unwrap();
+        let e = crate::scenario::load::read_config(&path, &[]).unwrap_err();
+        assert_eq!(e.line, Some(3));
+        assert!(e.problem.contains("unknown Flink memory key"), "{e}");
+        std::fs::write(
+            &path,
+            "[flink]\n\"taskmanager.memory.process.size\" = [\"2g\"]\n",
+        )
+        .unwrap();
+        let e = crate::scenario::load::read_config(&path, &[]).unwrap_err();
+        assert!(
+            e.problem.contains("expected a string, number or boolean"),
+            "{e}"
+        );
+        // A Flink key outside [flink] is pointed there.
+        std::fs::write(&path, "[taskmanager.memory]\nprocess.size = \"2g\"\n").unwrap();
+        let e = crate::scenario::load::read_config(&path, &[]).unwrap_err();
+        assert!(e.problem.contains("[flink]"), "{e}");
+    }
+
+    #[test]
     fn names_are_case_insensitive_and_foreign_unknowns_can_be_skipped() {
         let mut c = defaults();
         let input = |name: &str, value: &str| FlinkInput {
