@@ -6,23 +6,36 @@ use std::path::Path;
 use anyhow::{Result, anyhow};
 
 use memsim::report::{RunFiles, RunReport, write_run};
-use memsim::scenario::{Scenario, load_scenario};
+use memsim::scenario::Scenario;
+use memsim::scenario::load::scenario_from_config;
 
-use super::args::RunArgs;
+use super::args::{InputArgs, RunArgs};
 
-/// Loads a scenario with its overrides; the error is the loader's one line (file, field, problem).
-pub fn load(file: &Path, sets: &[String], seed: Option<u64>) -> Result<Scenario> {
-    load_scenario(file, sets, seed).map_err(|e| anyhow!(e.one_line()))
+/// Loads a scenario with its other inputs (manifest, appsettings.json, `MEMSIM__*` environment)
+/// and overrides; the error is the loader's one line (file, field, problem). Also returns the
+/// inputs' warnings, for [`super::config::warn`].
+pub fn load(
+    file: &Path,
+    sets: &[String],
+    inputs: &InputArgs,
+    seed: Option<u64>,
+) -> Result<(Scenario, Vec<String>)> {
+    let inputs = super::config::inputs(Some(file), sets, inputs);
+    let (config, warnings) = super::config::read(&inputs)?;
+    let scenario =
+        scenario_from_config(&config, Some(file), seed).map_err(|e| anyhow!(e.one_line()))?;
+    Ok((scenario, warnings))
 }
 
 /// Runs the scenario into `args.out` and prints the summary.
 pub fn run(args: &RunArgs, out: &mut dyn Write) -> Result<()> {
-    let scenario = load(&args.file, &args.sets, args.seed)?;
+    let (scenario, warnings) = load(&args.file, &args.sets, &args.inputs, args.seed)?;
     let files = RunFiles {
         gc_events: scenario.output.gc_events,
     };
     let report = write_run(&args.out, &scenario.name, &scenario.spec, files)?;
     print_summary(out, &scenario, &report)?;
+    super::config::warn(&warnings);
     Ok(())
 }
 

@@ -1,6 +1,9 @@
-//! Resolves an effective scenario configuration into a [`RunSpec`]: the keys become the typed
-//! specs of the simulation core, and cross-key rules are checked (a limit below its request,
-//! lifetime shares above 1, a steps profile without steps).
+//! Resolves an effective scenario configuration into a [`RunSpec`]: the memory budget is applied
+//! first ([`crate::config::budget`]: with `memory.budget = "flink"` the GC heap hard limit, the
+//! network pool and segment and the RocksDB block cache come from Flink's derivation unless the
+//! scenario sets them, and a described job gives the required network buffers), then the keys
+//! become the typed specs of the simulation core, and cross-key rules are checked (a limit below
+//! its request, lifetime shares above 1, a steps profile without steps).
 
 use super::load::{Config, OutputOptions, ScenarioError, Value};
 use crate::sim::RunSpec;
@@ -63,13 +66,15 @@ impl Reader<'_> {
     }
 }
 
-/// Builds the run described by `config`; `stem` names it when `scenario.name` is not set and
-/// `seed` overrides `scenario.seed`.
+/// Builds the run described by `config` after applying its memory budget; `stem` names it when
+/// `scenario.name` is not set and `seed` overrides `scenario.seed`.
 pub fn build(
     config: &Config,
     stem: &str,
     seed: Option<u64>,
 ) -> Result<(RunSpec, OutputOptions), ScenarioError> {
+    let (budgeted, _) = crate::config::budget::apply_budget(config)?;
+    let config = &budgeted;
     let r = Reader { c: config };
     let mib = 1_048_576.0;
     let name = r.text("scenario.name").unwrap_or(stem).to_string();
