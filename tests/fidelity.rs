@@ -51,7 +51,6 @@ fn known_gap(dataset: &str, metric: &str, target: Target) -> Option<f64> {
         ("calibration-net8-datas", "gen1_count", Target::Median(_)) => Some(0.30),
         ("calibration-net8-datas", "gen2_count", Target::Median(_)) => Some(0.15),
         ("calibration-net8-datas", "peak_rss_bytes", Target::Median(_)) => Some(0.09),
-        ("calibration-net8-datas", "peak_rss_bytes", Target::Max(_)) => Some(0.48),
         _ => None,
     }
 }

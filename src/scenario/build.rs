@@ -131,6 +131,7 @@ pub fn build(
         speed: MachineSpeed {
             gc_cost_factor: r.num("machine.gc_speed").unwrap_or(1.0),
             alloc_cost_factor: 1.0,
+            ..MachineSpeed::default()
         },
     };
 

@@ -310,20 +310,39 @@ impl<'a> Simulation<'a> {
             .max(1e-9)
     }
 
+    /// Most records per second right now: the capacity, slowed down while allocation faults in
+    /// never-touched pages (first-touch page faults, with the contention of the threads that
+    /// fault at the same time).
+    fn capacity_now(&self) -> f64 {
+        let cpu = self.capacity();
+        if !self.gc.allocating_into_fresh_memory() {
+            return cpu;
+        }
+        let threads = self
+            .spec
+            .workload
+            .threads
+            .clamp(1, self.spec.machine.cores.max(1)) as f64;
+        let fault_s_per_byte =
+            self.spec.machine.speed.page_fault_s_per_mib * threads.sqrt() / 1_048_576.0;
+        let bytes_per_record = self.spec.workload.bytes_per_record.max(1.0);
+        cpu / (1.0 + cpu * bytes_per_record * fault_s_per_byte)
+    }
+
     /// Records processed per second right now.
     fn processing_rate(&self) -> f64 {
         if !self.running
             || self.init_remaining > 0.0
             || self.init_pool_remaining > 0.0
             || self.stopped()
+            || self.traffic.paused_at(self.now)
         {
             return 0.0;
         }
-        if self.spec.workload.unthrottled {
-            return self.capacity();
-        }
-        if self.backlog > 0.0 {
-            self.capacity().max(self.demand_rate)
+        let capacity = self.capacity_now();
+        if self.spec.workload.unthrottled || self.backlog > 0.0 || self.demand_rate > capacity {
+            // Working through a backlog, or falling behind: as fast as the process can.
+            capacity
         } else {
             self.demand_rate
         }
@@ -627,7 +646,7 @@ impl<'a> Simulation<'a> {
             }
         }
         if self.backlog > 0.0 && !self.spec.workload.unthrottled {
-            let drain = self.capacity() - self.demand_rate;
+            let drain = self.capacity_now() - self.demand_rate;
             if drain > 0.0 && drain.is_finite() {
                 out.push((self.now + self.backlog / drain, Cause::BacklogCleared));
             }

@@ -297,6 +297,12 @@ impl Gc {
         self.mem.committed(&self.heap)
     }
 
+    /// Whether small-object allocation is currently landing on memory that was never touched
+    /// (the heap is at its high-water mark, so every new page is a first-touch page fault).
+    pub fn allocating_into_fresh_memory(&self) -> bool {
+        self.mem.soh_slack(&self.heap) < 1.0
+    }
+
     /// The GC's share of the process's resident memory, bytes: committed pages that were touched.
     pub fn resident_bytes(&self) -> f64 {
         self.mem.resident(&self.heap)
