@@ -56,11 +56,8 @@ fn known_gap(dataset: &str, metric: &str, target: Target) -> Option<f64> {
 }
 
 /// Pause target exceptions: dataset → the minimum share met today.
-fn known_pause_gap(dataset: &str) -> Option<f64> {
-    match dataset {
-        "calibration-net8" => Some(0.85),
-        _ => None,
-    }
+fn known_pause_gap(_dataset: &str) -> Option<f64> {
+    None
 }
 
 fn dataset(name: &str) -> DatasetComparison {

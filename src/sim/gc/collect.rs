@@ -36,8 +36,22 @@ impl Gc {
             _ => {}
         }
         // A large object that cannot be committed goes straight to a full compacting GC
-        // (`trigger_full_compact_gc`); small-object allocation tries a gen1 first.
+        // (`trigger_full_compact_gc`); so does, on regions, a small-object allocation that cannot
+        // get a new region under the hard limit. On segments small-object allocation tries a
+        // gen1 first.
         let mut decision = self.generation_to_condemn(now_s, reason, env);
+        let regions_soh_oos = reason == GcReason::OutOfSpaceSoh
+            && self.tuning.layout == HeapLayout::Regions
+            && self.tuning.hard_limit.is_some();
+        if regions_soh_oos {
+            decision = Decision {
+                generation: 2,
+                blocking: true,
+                force_promotion: true,
+                compact_loh: true,
+                reasons: decision.reasons,
+            };
+        }
         if reason == GcReason::OutOfSpaceLoh {
             decision = Decision {
                 generation: 2,
