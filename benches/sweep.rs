@@ -33,7 +33,7 @@ fn plan(runs: u64) -> SweepPlan {
             line: 1,
         }],
     );
-    match SweepPlan::new(config, "taskmanager-healthy", None) {
+    match SweepPlan::new(config, &path, None) {
         Ok(p) => p,
         Err(e) => panic!("{}", e.one_line()),
     }

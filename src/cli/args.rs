@@ -35,6 +35,127 @@ pub enum Command {
     Check(CheckArgs),
     /// Predict a workload of the real-runtime lab, or compare a lab dataset with the model
     Lab(LabArgs),
+    /// Print the memory budget: Flink's split of the process's memory, in .NET terms
+    Budget(BudgetArgs),
+    /// Print the effective configuration with the source of every value
+    Config(ConfigArgs),
+}
+
+/// Inputs besides the scenario file, shared by `run`, `check`, `budget` and `config`. Lowest
+/// precedence first: defaults < scenario file < manifest (`--pod`) < appsettings.json
+/// (`--appsettings`) < `MEMSIM__*` environment variables < `--set`.
+#[derive(Clone, Debug, Default, Args)]
+pub struct InputArgs {
+    /// An appsettings.json file: scenario keys under its `Memsim` section, Flink memory options
+    /// under `FlinkDotNet` (or `Memsim:Flink`); no appsettings file is read unless given
+    #[arg(long, value_name = "FILE")]
+    pub appsettings: Option<PathBuf>,
+    /// A Kubernetes manifest (Deployment, StatefulSet, Pod, FlinkDeployment, ...): the
+    /// container's memory request and limit and its DOTNET_/COMPlus_ GC variables apply
+    #[arg(long, value_name = "MANIFEST")]
+    pub pod: Option<PathBuf>,
+    /// The manifest's container [default: its only container, the annotated default container,
+    /// or flink-main-container of a FlinkDeployment]
+    #[arg(long, value_name = "NAME", requires = "pod")]
+    pub container: Option<String>,
+    /// The Flink process the manifest runs; also sets scenario.process [default:
+    /// scenario.process]
+    #[arg(long, value_name = "PROCESS", requires = "pod")]
+    pub component: Option<Process>,
+    /// The manifest's workload (metadata.name or Kind/name), when it holds several
+    #[arg(long, value_name = "NAME", requires = "pod")]
+    pub object: Option<String>,
+}
+
+/// A Flink.NET process.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Process {
+    /// A TaskManager
+    Taskmanager,
+    /// A JobManager
+    Jobmanager,
+}
+
+impl Process {
+    /// The word as written in scenarios (`scenario.process`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Process::Taskmanager => "taskmanager",
+            Process::Jobmanager => "jobmanager",
+        }
+    }
+}
+
+/// How a report is printed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Aligned columns for reading
+    #[default]
+    Table,
+    /// One JSON object
+    Json,
+}
+
+/// `memsim budget`.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Derives the split exactly as Apache Flink does. Without FILE, it works from the other inputs
+alone. Flink options are set with --set KEY=VALUE, with or without the flink. prefix; sizes take
+Flink's units (1728m, 1g, 32kb: binary) or Kubernetes quantities (1.5Gi). Without a Flink size,
+the process size is pod.limits.memory.
+
+Precedence, lowest first: defaults < FILE < --pod < --appsettings < MEMSIM__Section__Key
+environment variables (MEMSIM__Pod__Limits__Memory=4Gi) < --set.
+
+Examples:
+  memsim budget --flink --set taskmanager.memory.process.size=1728m
+  memsim budget scenarios/taskmanager-healthy.toml --format json
+  memsim budget --pod deploy.yaml --container taskmanager
+  memsim budget --process jobmanager --set jobmanager.memory.process.size=1600m")]
+pub struct BudgetArgs {
+    /// Scenario file (TOML) [default: none]
+    #[arg(value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// The process to derive [default: scenario.process]
+    #[arg(long, value_name = "PROCESS")]
+    pub process: Option<Process>,
+    /// Print Flink's components as `name=bytes` lines (names of validation/flink/flink-vectors.csv)
+    #[arg(long, conflicts_with = "format")]
+    pub flink: bool,
+    /// Output format
+    #[arg(long, value_name = "FORMAT", default_value = "table")]
+    pub format: Format,
+    /// Override a setting by its dotted key, or set a Flink option (repeatable; later ones win)
+    #[arg(long = "set", value_name = "KEY=VALUE", value_parser = parse_set)]
+    pub sets: Vec<String>,
+    /// Other inputs.
+    #[command(flatten)]
+    pub inputs: InputArgs,
+}
+
+/// `memsim config`.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Prints every key that has a value, with where the value came from: default, FILE:LINE,
+manifest FILE:YAML_PATH, appsettings FILE:JSON_PATH, env NAME, --set, or budget: WHAT for values
+the memory budget derived. JSON prints {\"KEY\": {\"value\": ..., \"source\": ...}}, sizes as
+integer bytes and durations in seconds.
+
+Precedence, lowest first: defaults < FILE < --pod < --appsettings < MEMSIM__Section__Key
+environment variables (MEMSIM__Pod__Limits__Memory=4Gi) < --set.")]
+pub struct ConfigArgs {
+    /// Scenario file (TOML) [default: none]
+    #[arg(value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// Output format
+    #[arg(long, value_name = "FORMAT", default_value = "table")]
+    pub format: Format,
+    /// Override a setting by its dotted key, or set a Flink option (repeatable; later ones win)
+    #[arg(long = "set", value_name = "KEY=VALUE", value_parser = parse_set)]
+    pub sets: Vec<String>,
+    /// Other inputs.
+    #[command(flatten)]
+    pub inputs: InputArgs,
 }
 
 /// `memsim run`.
@@ -49,7 +170,8 @@ pub struct RunArgs {
     /// Seed of the run's random streams [default: the scenario's]
     #[arg(long, value_name = "N")]
     pub seed: Option<u64>,
-    /// Override a scenario setting by its dotted key (repeatable; later ones win)
+    /// Override a scenario setting by its dotted key, or set a Flink option (repeatable; later
+    /// ones win)
     #[arg(long = "set", value_name = "KEY=VALUE", value_parser = parse_set)]
     pub sets: Vec<String>,
     /// Run one point of the scenario's [sweep] alone (0-based, as in runs.csv); the results go
@@ -59,6 +181,9 @@ pub struct RunArgs {
     /// With --point: which replication (0-based) [default: 0]
     #[arg(long, value_name = "R")]
     pub replication: Option<u64>,
+    /// Other inputs.
+    #[command(flatten)]
+    pub inputs: InputArgs,
 }
 
 /// `memsim sweep`.
@@ -92,9 +217,13 @@ pub struct SweepArgs {
     /// Sweep seed every run seed derives from [default: [sweep] seed, else scenario.seed]
     #[arg(long, value_name = "N")]
     pub seed: Option<u64>,
-    /// Override a scenario setting by its dotted key (repeatable; later ones win)
+    /// Override a scenario setting by its dotted key, or set a Flink option (repeatable; later
+    /// ones win)
     #[arg(long = "set", value_name = "KEY=VALUE", value_parser = parse_set)]
     pub sets: Vec<String>,
+    /// Other inputs.
+    #[command(flatten)]
+    pub inputs: InputArgs,
     /// Show progress on stderr even when it is not a terminal (one line a second)
     #[arg(long, conflicts_with = "quiet")]
     pub progress: bool,
@@ -143,9 +272,13 @@ pub struct CheckArgs {
     /// Scenario file (TOML)
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
-    /// Override a scenario setting by its dotted key (repeatable; later ones win)
+    /// Override a scenario setting by its dotted key, or set a Flink option (repeatable; later
+    /// ones win)
     #[arg(long = "set", value_name = "KEY=VALUE", value_parser = parse_set)]
     pub sets: Vec<String>,
+    /// Other inputs.
+    #[command(flatten)]
+    pub inputs: InputArgs,
 }
 
 /// `memsim lab`.
@@ -336,6 +469,42 @@ mod tests {
         assert!(parse_cache("lots").is_err());
         assert!(parse_set("novalue").is_err());
         assert!(parse_set("a.b=").is_ok());
+    }
+
+    #[test]
+    fn budget_and_config_take_the_layered_inputs() {
+        let cli = Cli::try_parse_from([
+            "memsim",
+            "budget",
+            "--flink",
+            "--process",
+            "jobmanager",
+            "--pod",
+            "m.yaml",
+            "--container",
+            "main",
+            "--component",
+            "jobmanager",
+            "--appsettings",
+            "a.json",
+            "--set",
+            "taskmanager.memory.process.size=1g",
+        ])
+        .unwrap();
+        let Command::Budget(a) = cli.command else {
+            panic!("not budget")
+        };
+        assert!(a.flink && a.file.is_none());
+        assert_eq!(a.process, Some(Process::Jobmanager));
+        assert_eq!(a.inputs.container.as_deref(), Some("main"));
+        assert_eq!(a.inputs.component, Some(Process::Jobmanager));
+        assert!(Cli::try_parse_from(["memsim", "budget", "--flink", "--format", "json"]).is_err());
+        assert!(Cli::try_parse_from(["memsim", "run", "s.toml", "--container", "c"]).is_err());
+        let cli = Cli::try_parse_from(["memsim", "config", "s.toml", "--format", "json"]).unwrap();
+        let Command::Config(a) = cli.command else {
+            panic!("not config")
+        };
+        assert_eq!(a.format, Format::Json);
     }
 
     #[test]

@@ -5,7 +5,9 @@
 //! closed stdout (`memsim lab ... | head -1`) ends the program quietly with 0.
 
 mod args;
+mod budget;
 mod check;
+mod config;
 mod lab;
 mod merge;
 mod plot;
@@ -53,6 +55,8 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Plot(a) => plot::plot(&a, &mut out)?,
         Command::Check(a) => check::check(&a, &mut out)?,
         Command::Lab(a) => lab::lab(&a, &mut out)?,
+        Command::Budget(a) => budget::budget(&a, &mut out)?,
+        Command::Config(a) => config::config(&a, &mut out)?,
     }
     out.flush()?;
     Ok(())

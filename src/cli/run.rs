@@ -8,15 +8,26 @@ use std::path::Path;
 use anyhow::{Result, anyhow};
 
 use memsim::report::{RunFiles, RunReport, write_run};
-use memsim::scenario::load::Value;
-use memsim::scenario::{Scenario, load_scenario};
+use memsim::scenario::Scenario;
+use memsim::scenario::load::{Value, scenario_from_config};
 use memsim::sim::RunSpec;
 
-use super::args::RunArgs;
+use super::args::{InputArgs, RunArgs};
 
-/// Loads a scenario with its overrides; the error is the loader's one line (file, field, problem).
-pub fn load(file: &Path, sets: &[String], seed: Option<u64>) -> Result<Scenario> {
-    load_scenario(file, sets, seed).map_err(|e| anyhow!(e.one_line()))
+/// Loads a scenario with its other inputs (manifest, appsettings.json, `MEMSIM__*` environment)
+/// and overrides; the error is the loader's one line (file, field, problem). Also returns the
+/// inputs' warnings, for [`super::config::warn`].
+pub fn load(
+    file: &Path,
+    sets: &[String],
+    inputs: &InputArgs,
+    seed: Option<u64>,
+) -> Result<(Scenario, Vec<String>)> {
+    let inputs = super::config::inputs(Some(file), sets, inputs);
+    let (config, warnings) = super::config::read(&inputs)?;
+    let scenario =
+        scenario_from_config(&config, Some(file), seed).map_err(|e| anyhow!(e.one_line()))?;
+    Ok((scenario, warnings))
 }
 
 /// Runs the scenario into `args.out` and prints the summary.
@@ -24,7 +35,7 @@ pub fn run(args: &RunArgs, out: &mut dyn Write) -> Result<()> {
     if args.point.is_some() || args.replication.is_some() {
         return run_point(args, out);
     }
-    let scenario: Scenario = load(&args.file, &args.sets, args.seed)?;
+    let (scenario, warnings) = load(&args.file, &args.sets, &args.inputs, args.seed)?;
     refuse_sweep_folder(&args.out.join(&scenario.name))?;
     let files = RunFiles {
         gc_events: scenario.output.gc_events,
@@ -38,6 +49,7 @@ pub fn run(args: &RunArgs, out: &mut dyn Write) -> Result<()> {
         &scenario.spec,
         &report,
     )?;
+    super::config::warn(&warnings);
     Ok(())
 }
 
@@ -55,7 +67,7 @@ fn refuse_sweep_folder(dir: &Path) -> Result<()> {
 /// Runs replication `--replication` of point `--point` of the scenario's sweep into
 /// `OUT/<scenario>-p<K>-r<R>/`: the same run, seed and summary as that row of `runs.csv`.
 fn run_point(args: &RunArgs, out: &mut dyn Write) -> Result<()> {
-    let plan = super::sweep::plan(&args.file, &args.sets, args.seed)?;
+    let (plan, warnings) = super::sweep::plan(&args.file, &args.sets, &args.inputs, args.seed)?;
     let point = args.point.unwrap_or(0);
     let replication = args.replication.unwrap_or(0);
     let points = plan.points.len() as u64;
@@ -91,6 +103,7 @@ fn run_point(args: &RunArgs, out: &mut dyn Write) -> Result<()> {
         writeln!(out, "point       {point}: {}", plan.describe(point))?;
     }
     print_summary(out, &name, &args.file, &spec, &report)?;
+    super::config::warn(&warnings);
     Ok(())
 }
 

@@ -11,28 +11,31 @@ use memsim::report::png::render_sweep;
 use memsim::report::sweep::{
     RunsWriter, SweepMeta, run_key_fields, run_row, runs_header, write_points,
 };
-use memsim::scenario::load::read_config;
 use memsim::sweep::run::{RunError, run_in_order};
 use memsim::sweep::{Shard, SweepPlan};
 
-use super::args::SweepArgs;
+use super::args::{InputArgs, SweepArgs};
 use super::progress::{Show, bar};
 
-/// Loads a scenario's configuration and expands its sweep; errors are the loader's one line.
-pub fn plan(file: &Path, sets: &[String], seed: Option<u64>) -> Result<SweepPlan> {
-    let config = read_config(file, sets).map_err(|e| anyhow!(e.one_line()))?;
-    let stem = file
-        .file_stem()
-        .and_then(|s| s.to_str())
-        .unwrap_or("scenario")
-        .to_string();
-    SweepPlan::new(config, &stem, seed).map_err(|e| anyhow!(e.one_line()))
+/// Loads a scenario's configuration from all its inputs (as `memsim run` does) and expands its
+/// sweep; errors are the loader's one line. Also returns the inputs' warnings.
+pub fn plan(
+    file: &Path,
+    sets: &[String],
+    inputs: &InputArgs,
+    seed: Option<u64>,
+) -> Result<(SweepPlan, Vec<String>)> {
+    let inputs = super::config::inputs(Some(file), sets, inputs);
+    let (config, warnings) = super::config::read(&inputs)?;
+    let plan = SweepPlan::new(config, file, seed).map_err(|e| anyhow!(e.one_line()))?;
+    Ok((plan, warnings))
 }
 
 /// Runs `memsim sweep`.
 pub fn sweep(args: &SweepArgs, out: &mut dyn Write) -> Result<()> {
     let started = Instant::now();
-    let plan = plan(&args.file, &args.sets, args.seed)?;
+    let (plan, warnings) = plan(&args.file, &args.sets, &args.inputs, args.seed)?;
+    super::config::warn(&warnings);
     let shard = args.shard.unwrap_or(Shard::WHOLE);
     let mut dir: PathBuf = args.out.join(&plan.name);
     if !shard.is_whole() {

@@ -35,6 +35,7 @@
 use thiserror::Error;
 
 use crate::budget::{JobManagerMemoryOptions, NetworkBufferOptions, TaskManagerMemoryOptions};
+use crate::scenario::quantity;
 
 /// The type of value a key takes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -501,51 +502,13 @@ pub enum FlinkKeyError {
 /// trailing whitespace is ignored, then a whole number, optional whitespace and an optional
 /// case-insensitive unit: `b`/`bytes`, `k`/`kb`/`kibibytes` (2^10), `m`/`mb`/`mebibytes` (2^20),
 /// `g`/`gb`/`gibibytes` (2^30), `t`/`tb`/`tebibytes` (2^40). `1g` is 1 GiB; a bare number is
-/// bytes. Errors carry Flink's messages; the result never exceeds `Long.MAX_VALUE`.
+/// bytes. Errors carry Flink's messages; the result never exceeds `Long.MAX_VALUE`. The grammar
+/// itself is [`crate::scenario::quantity::parse_flink_memory_size`].
 pub fn parse_flink_memory_size(s: &str) -> Result<u64, FlinkKeyError> {
-    let fail = |reason: String| FlinkKeyError::InvalidMemorySize {
+    quantity::parse_flink_memory_size(s).map_err(|e| FlinkKeyError::InvalidMemorySize {
         text: s.to_string(),
-        reason,
-    };
-    let trimmed = java_trim(s);
-    if trimmed.is_empty() {
-        return Err(fail(
-            "argument is an empty- or whitespace-only string".to_string(),
-        ));
-    }
-    let digits_end = trimmed
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(trimmed.len());
-    let (number, rest) = trimmed.split_at(digits_end);
-    if number.is_empty() {
-        return Err(fail("text does not start with a number".to_string()));
-    }
-    let value: i64 = number.parse().map_err(|_| {
-        fail(format!(
-            "The value '{number}' cannot be re represented as 64bit number (numeric overflow)."
-        ))
-    })?;
-    let unit = java_trim(rest).to_lowercase();
-    let multiplier: i64 = match unit.as_str() {
-        "" | "b" | "bytes" => 1,
-        "k" | "kb" | "kibibytes" => 1 << 10,
-        "m" | "mb" | "mebibytes" => 1 << 20,
-        "g" | "gb" | "gibibytes" => 1 << 30,
-        "t" | "tb" | "tebibytes" => 1 << 40,
-        _ => {
-            return Err(fail(format!(
-                "Memory size unit '{unit}' does not match any of the recognized units: (b | \
-                 bytes) / (k | kb | kibibytes) / (m | mb | mebibytes) / (g | gb | gibibytes) / (t \
-                 | tb | tebibytes)"
-            )));
-        }
-    };
-    let bytes = value.checked_mul(multiplier).ok_or_else(|| {
-        fail(format!(
-            "The value '{s}' cannot be re represented as 64bit number of bytes (numeric overflow)."
-        ))
-    })?;
-    Ok(bytes as u64)
+        reason: e.flink_message(),
+    })
 }
 
 /// Parses a fraction as Java's `Float.parseFloat` does (surrounding whitespace and a trailing
@@ -647,13 +610,57 @@ fn lookup(name: &str) -> Vec<(&'static FlinkKeyDef, usize)> {
         .collect()
 }
 
-/// A parsed value.
-#[derive(Clone, Copy, Debug)]
-enum Value {
+/// A value of a Flink key, parsed as Flink parses it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum FlinkValue {
+    /// A `MemorySize`, bytes.
     Size(u64),
+    /// A Java `float` fraction (not range-checked).
     Fraction(f32),
+    /// A non-negative Java `int`.
     Integer(u32),
+    /// A boolean.
     Boolean(bool),
+}
+
+use FlinkValue as Value;
+
+/// Parses `text` as a value of `kind`, as Flink does; the error is Flink's reason.
+pub fn parse_flink_value(kind: FlinkKeyKind, text: &str) -> Result<FlinkValue, String> {
+    parse_value(kind, text)
+}
+
+/// The keys a name sets, compared without regard to ASCII case (appsettings.json and
+/// environment variables lower-case their keys): each with the rank of the name (0 for the Flink
+/// key, then the aliases in precedence order). Empty for an unknown name.
+pub fn find_flink_key_ignore_case(name: &str) -> Vec<(&'static FlinkKeyDef, usize)> {
+    let name = java_trim(name);
+    FLINK_MEMORY_KEYS
+        .iter()
+        .filter_map(|def| {
+            def.names()
+                .position(|n| n.eq_ignore_ascii_case(name))
+                .map(|rank| (def, rank))
+        })
+        .collect()
+}
+
+/// The known Flink name (key or alias) closest to `name` by edit distance, if one is close
+/// enough to be a likely typo.
+pub fn closest_flink_name(name: &str) -> Option<&'static str> {
+    let lower = name.to_ascii_lowercase();
+    FLINK_MEMORY_KEYS
+        .iter()
+        .flat_map(|d| d.names())
+        .map(|n| {
+            (
+                crate::scenario::schema::edit_distance(&lower, &n.to_ascii_lowercase()),
+                n,
+            )
+        })
+        .min()
+        .filter(|(d, _)| *d <= name.len().max(4) / 3)
+        .map(|(_, n)| n)
 }
 
 fn parse_value(kind: FlinkKeyKind, text: &str) -> Result<Value, String> {

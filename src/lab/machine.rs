@@ -49,6 +49,14 @@ pub const RSS_AT_START_NETCORE31: f64 = 28.6 * 1_048_576.0;
 /// The same on .NET 8 (31.8 MiB: the runtime starts with more committed for its regions).
 pub const RSS_AT_START_NET8: f64 = 31.8 * 1_048_576.0;
 
+/// Live small objects of the lab program at its first GC (runtime, framework and the program's
+/// own structures), bytes, on .NET Core 3.1 and on .NET 8 (`gen0_promoted_bytes` of the first GC
+/// of pure churn).
+pub const STARTUP_HEAP: [f64; 2] = [330_776.0, 366_960.0];
+/// Large objects live from start-up, bytes, 3.1 and .NET 8 (the LOH bytes the first gen2 of
+/// LOH churn keeps, less the one object the allocating thread still holds).
+pub const STARTUP_LOH: [f64; 2] = [770_016.0, 655_448.0];
+
 impl LabMachine {
     /// Reads a lab `machine.json`.
     pub fn from_json(text: &str) -> Result<LabMachine, String> {

@@ -241,6 +241,8 @@ pub fn run_spec(
             cap_bytes: (cap > 0.0).then_some(cap * overhead),
             update_per_s: update,
             entry_bytes: entry,
+            // One store partition per thread, each filling one chunk of 4,096 entries at a time.
+            chunk_entries: Some(4096.0 * threads as f64),
             ..Default::default()
         })
     };
@@ -278,6 +280,10 @@ pub fn run_spec(
             threads: 0,
             stack_bytes_per_thread: 0.0,
             native_bytes: spec.num("native.mb")? * MIB,
+            startup_heap_bytes: super::machine::STARTUP_HEAP
+                [usize::from(machine.profile != crate::sim::gc::GcProfile::NetCore31)],
+            startup_loh_bytes: super::machine::STARTUP_LOH
+                [usize::from(machine.profile != crate::sim::gc::GcProfile::NetCore31)],
         },
         pod: PodSpec {
             request_bytes: None,

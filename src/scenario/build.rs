@@ -1,6 +1,9 @@
-//! Resolves an effective scenario configuration into a [`RunSpec`]: the keys become the typed
-//! specs of the simulation core, and cross-key rules are checked (a limit below its request,
-//! lifetime shares above 1, a steps profile without steps).
+//! Resolves an effective scenario configuration into a [`RunSpec`]: the memory budget is applied
+//! first ([`crate::config::budget`]: with `memory.budget = "flink"` the GC heap hard limit, the
+//! network pool and segment and the RocksDB block cache come from Flink's derivation unless the
+//! scenario sets them, and a described job gives the required network buffers), then the keys
+//! become the typed specs of the simulation core, and cross-key rules are checked (a limit below
+//! its request, lifetime shares above 1, a steps profile without steps).
 
 use super::load::{Config, OutputOptions, ScenarioError, Value};
 use crate::sim::RunSpec;
@@ -63,13 +66,15 @@ impl Reader<'_> {
     }
 }
 
-/// Builds the run described by `config`; `stem` names it when `scenario.name` is not set and
-/// `seed` overrides `scenario.seed`.
+/// Builds the run described by `config` after applying its memory budget; `stem` names it when
+/// `scenario.name` is not set and `seed` overrides `scenario.seed`.
 pub fn build(
     config: &Config,
     stem: &str,
     seed: Option<u64>,
 ) -> Result<(RunSpec, OutputOptions), ScenarioError> {
+    let (budgeted, _) = crate::config::budget::apply_budget(config)?;
+    let config = &budgeted;
     let r = Reader { c: config };
     let mib = 1_048_576.0;
     let name = r.text("scenario.name").unwrap_or(stem).to_string();
@@ -126,6 +131,7 @@ pub fn build(
         speed: MachineSpeed {
             gc_cost_factor: r.num("machine.gc_speed").unwrap_or(1.0),
             alloc_cost_factor: 1.0,
+            ..MachineSpeed::default()
         },
     };
 
@@ -166,6 +172,8 @@ pub fn build(
         threads: r.int("runtime.threads").unwrap_or(30) as u32,
         stack_bytes_per_thread: r.bytes("runtime.stack_per_thread").unwrap_or(131_072.0),
         native_bytes: r.bytes("runtime.native").unwrap_or(16.0 * mib),
+        startup_heap_bytes: r.bytes("runtime.startup_heap").unwrap_or(12.0 * mib),
+        startup_loh_bytes: r.bytes("runtime.startup_loh").unwrap_or(mib),
     };
 
     // Traffic and objects.
@@ -306,6 +314,8 @@ pub fn build(
         update_per_s: 0.0,
         update_per_record: r.num("state.updates_per_record").unwrap_or(0.0) * key_bytes,
         entry_bytes: r.num("state.entry_size_bytes").unwrap_or(256.0),
+        // Flink's heap state backend keeps entries in hash tables.
+        chunk_entries: None,
     });
 
     let network = NetworkSpec {

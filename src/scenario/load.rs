@@ -1,6 +1,10 @@
 //! Loading a scenario file: TOML with units written out, checked key by key against the
-//! [schema](super::schema), with `--set KEY=VALUE` overrides on top, then resolved into a
-//! [`RunSpec`] by [`super::build`].
+//! [schema], with the other layers on top (a Kubernetes manifest, appsettings.json,
+//! `MEMSIM__` environment variables, `--set KEY=VALUE`; see [`crate::config`]), then resolved into
+//! a [`RunSpec`] by [`super::build`] after the memory budget is applied.
+//!
+//! The `[flink]` table holds Apache Flink's memory options (`"taskmanager.memory.process.size" =
+//! "4g"`); they become `flink.<Flink key>` entries with their lines, like every other key.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -38,7 +42,8 @@ pub struct Scenario {
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 #[error("{}", self.one_line())]
 pub struct ScenarioError {
-    /// The file (or `--set` / environment source) the problem is in.
+    /// The file the problem is in, or the other input (`--set`, `env NAME`,
+    /// `appsettings FILE:JSON_PATH`, `manifest FILE:YAML_PATH`).
     pub path: String,
     /// The dotted key, if the problem is about one field.
     pub field: Option<String>,
@@ -99,7 +104,10 @@ pub enum Value {
     Tables(Vec<BTreeMap<String, Value>>),
 }
 
-/// Where a value came from.
+/// Where a value came from. The layers, lowest precedence first: [`Source::Default`],
+/// [`Source::File`], [`Source::Manifest`], [`Source::AppSettings`], [`Source::Env`],
+/// [`Source::Set`]; [`Source::Derived`] values are computed from the others (the memory budget)
+/// and never override a value set by a layer.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Source {
     /// memsim's built-in default.
@@ -111,8 +119,52 @@ pub enum Source {
         /// 1-based line.
         line: usize,
     },
+    /// A Kubernetes manifest given with `--pod`.
+    Manifest {
+        /// The manifest file.
+        path: String,
+        /// YAML path of the value, such as `spec.template.spec.containers[0].resources.limits.memory`.
+        yaml_path: String,
+        /// 1-based line of the value (0 when unknown).
+        line: usize,
+    },
+    /// An appsettings.json file given with `--appsettings`.
+    AppSettings {
+        /// The file.
+        path: String,
+        /// JSON path of the value, such as `$.Memsim.Pod.Limits.Memory`.
+        json_path: String,
+    },
+    /// An environment variable (`MEMSIM__Section__Key`).
+    Env {
+        /// The variable's name as written.
+        name: String,
+    },
     /// A `--set KEY=VALUE` argument.
     Set,
+    /// Computed by the memory budget from other values.
+    Derived {
+        /// What it was derived from, such as `JVM heap = framework heap + task heap`.
+        from: String,
+    },
+}
+
+impl Source {
+    /// Whether the value was given by the user (any layer but the defaults), as opposed to a
+    /// default or a value derived by the budget.
+    pub fn is_user(&self) -> bool {
+        !matches!(self, Source::Default | Source::Derived { .. })
+    }
+
+    /// The file (or argument, or variable) to name in an error about this value, and its line.
+    pub fn location(&self) -> (String, Option<usize>) {
+        match self {
+            Source::File { path, line } => (path.clone(), Some(*line)),
+            Source::Manifest { line, .. } if *line > 0 => (format!("{self} (line {line})"), None),
+            Source::Default | Source::Derived { .. } => (String::new(), None),
+            other => (other.to_string(), None),
+        }
+    }
 }
 
 impl std::fmt::Display for Source {
@@ -120,7 +172,13 @@ impl std::fmt::Display for Source {
         match self {
             Source::Default => write!(f, "default"),
             Source::File { path, line } => write!(f, "{path}:{line}"),
+            Source::Manifest {
+                path, yaml_path, ..
+            } => write!(f, "manifest {path}:{yaml_path}"),
+            Source::AppSettings { path, json_path } => write!(f, "appsettings {path}:{json_path}"),
+            Source::Env { name } => write!(f, "env {name}"),
             Source::Set => write!(f, "--set"),
+            Source::Derived { from } => write!(f, "budget: {from}"),
         }
     }
 }
@@ -142,7 +200,8 @@ pub struct Config {
     /// The scenario file.
     pub path: String,
     /// Sections with their own key space (`[sweep]`, `[flink]`, `[plan]`), kept as written:
-    /// section name → (key inside the section, value as TOML text, line).
+    /// section name → (key inside the section, value as TOML text, line). The `[flink]` entries
+    /// are also read into `flink.*` entries of [`Config::entries`].
     pub sections: BTreeMap<String, Vec<RawEntry>>,
 }
 
@@ -167,12 +226,12 @@ impl Config {
         self.entries.get(key).map(|e| &e.value)
     }
 
-    /// Where `key` was set (file line, `--set`), for error messages.
+    /// Where `key` was set (file line, manifest, appsettings, environment variable, `--set`),
+    /// for error messages; the scenario file for defaults and derived values.
     pub fn origin(&self, key: &str) -> (String, Option<usize>) {
-        match self.entries.get(key).map(|e| &e.source) {
-            Some(Source::File { path, line }) => (path.clone(), Some(*line)),
-            Some(Source::Set) => ("--set".to_string(), None),
-            _ => (self.path.clone(), None),
+        match self.entries.get(key) {
+            Some(e) => self.locate(&e.source),
+            None => (self.shown_path(), None),
         }
     }
 
@@ -180,6 +239,50 @@ impl Config {
     pub fn error(&self, key: &str, problem: impl Into<String>) -> ScenarioError {
         let (path, line) = self.origin(key);
         ScenarioError::new(&path, Some(key), line, problem)
+    }
+
+    /// An error about `key`, located at `source`.
+    pub fn error_at(
+        &self,
+        source: &Source,
+        key: &str,
+        problem: impl Into<String>,
+    ) -> ScenarioError {
+        let (path, line) = self.locate(source);
+        ScenarioError::new(&path, Some(key), line, problem)
+    }
+
+    /// Whether `key` was given by the user (in any layer), not defaulted or derived.
+    pub fn pinned(&self, key: &str) -> bool {
+        self.entries.get(key).is_some_and(|e| e.source.is_user())
+    }
+
+    /// Sets `key` to a value computed from other keys, unless the user gave it.
+    pub fn derive(&mut self, key: &str, value: Value, from: impl Into<String>) {
+        if !self.pinned(key) {
+            self.entries.insert(
+                key.to_string(),
+                Entry {
+                    value,
+                    source: Source::Derived { from: from.into() },
+                },
+            );
+        }
+    }
+
+    fn locate(&self, source: &Source) -> (String, Option<usize>) {
+        match source.location() {
+            (p, line) if !p.is_empty() => (p, line),
+            _ => (self.shown_path(), None),
+        }
+    }
+
+    fn shown_path(&self) -> String {
+        if self.path.is_empty() {
+            "(no scenario file)".to_string()
+        } else {
+            self.path.clone()
+        }
     }
 }
 
@@ -299,13 +402,26 @@ fn parse_table(fields: &[Field], t: &DeTable<'_>) -> Result<BTreeMap<String, Val
 }
 
 fn unknown_key(path: &str, key: &str, line: usize) -> ScenarioError {
-    let hint = match schema::closest(key) {
+    ScenarioError::new(
+        path,
+        Some(key),
+        Some(line),
+        format!("unknown key{}", unknown_hint(key)),
+    )
+}
+
+/// " (did you mean `…`?)" for a likely typo of a scenario key, a note for a Flink key written
+/// outside `[flink]`, or nothing.
+fn unknown_hint(key: &str) -> String {
+    if !crate::config::flink::find(key).is_empty() {
+        return " (a Flink option: write it in the [flink] section, or as flink.KEY)".to_string();
+    }
+    match schema::closest(key) {
         Some(k) if schema::edit_distance(key, k) <= key.len().max(4) / 2 => {
             format!(" (did you mean `{k}`?)")
         }
         _ => String::new(),
-    };
-    ScenarioError::new(path, Some(key), Some(line), format!("unknown key{hint}"))
+    }
 }
 
 /// Walks a parsed table and records every leaf in `config`.
@@ -447,58 +563,106 @@ pub fn defaults() -> Config {
 }
 
 /// Applies one `--set KEY=VALUE`: the value is read as a TOML value (`4`, `true`, `"4Gi"`,
-/// `[{ at = "1h", multiplier = 2.0 }]`), or as text when it is not one (`4Gi`, `net8`).
+/// `[{ at = "1h", multiplier = 2.0 }]`), or as text when it is not one (`4Gi`, `net8`). A Flink
+/// memory key, with or without the `flink.` prefix (`flink.taskmanager.memory.process.size=4g`
+/// or `taskmanager.memory.process.size=4g`), sets that Flink option.
 pub fn apply_set(config: &mut Config, arg: &str) -> Result<(), ScenarioError> {
-    let Some((k, raw)) = arg.split_once('=') else {
-        return Err(ScenarioError::new(
+    let (k, raw) = split_set(arg)?;
+    apply_value(config, k, raw, Source::Set)
+}
+
+/// Applies `--set` arguments in order (a later one wins), except that among Flink names of one
+/// option the Flink key wins over its aliases, as in Flink.
+pub fn apply_sets(config: &mut Config, sets: &[String]) -> Result<(), ScenarioError> {
+    let mut flink = Vec::new();
+    for arg in sets {
+        let (k, raw) = split_set(arg)?;
+        match crate::config::flink::flink_name(k) {
+            Some(name) => flink.push(crate::config::flink::FlinkInput {
+                name: name.to_string(),
+                value: raw.to_string(),
+                source: Source::Set,
+            }),
+            None => apply_value(config, k, raw, Source::Set)?,
+        }
+    }
+    crate::config::flink::apply_flink_layer(config, flink, crate::config::flink::Unknown::Error)
+}
+
+fn split_set(arg: &str) -> Result<(&str, &str), ScenarioError> {
+    match arg.split_once('=') {
+        Some((k, raw)) if !k.trim().is_empty() => Ok((k.trim(), raw)),
+        _ => Err(ScenarioError::new(
             "--set",
             None,
             None,
             format!("expected KEY=VALUE, found {arg:?}"),
-        ));
+        )),
+    }
+}
+
+/// Sets `key` from text given by a layer (`--set`, an environment variable, appsettings.json):
+/// a scenario key's value is read as TOML, or as text when it is not TOML; a Flink key (with or
+/// without `flink.`) sets that Flink option. Unknown keys are errors located at `source`.
+pub fn apply_value(
+    config: &mut Config,
+    key: &str,
+    raw: &str,
+    source: Source,
+) -> Result<(), ScenarioError> {
+    if let Some(name) = crate::config::flink::flink_name(key) {
+        let input = crate::config::flink::FlinkInput {
+            name: name.to_string(),
+            value: raw.to_string(),
+            source,
+        };
+        return crate::config::flink::apply_flink_layer(
+            config,
+            vec![input],
+            crate::config::flink::Unknown::Error,
+        );
+    }
+    let Some(def) = schema::lookup(key) else {
+        let hint = unknown_hint(key);
+        return Err(config.error_at(&source, key, format!("unknown key{hint}")));
     };
-    let k = k.trim();
-    let Some(def) = schema::lookup(k) else {
-        let mut e = unknown_key("--set", k, 0);
-        e.line = None;
-        return Err(e);
-    };
-    let quoted = format!("{:?}", raw.trim());
-    let parsed = DeValue::parse(raw.trim()).ok();
-    let as_text = DeValue::parse(&quoted).ok();
-    let value = match parsed.as_ref().map(|p| parse_value(def.kind, p.get_ref())) {
-        Some(Ok(v)) => v,
-        first => match as_text.as_ref().map(|p| parse_value(def.kind, p.get_ref())) {
-            Some(Ok(v)) => v,
-            Some(Err(e)) => {
-                return Err(ScenarioError::new(
-                    "--set",
-                    Some(k),
-                    None,
-                    first.and_then(Result::err).unwrap_or(e),
-                ));
-            }
-            None => {
-                return Err(ScenarioError::new(
-                    "--set",
-                    Some(k),
-                    None,
-                    "cannot read the value",
-                ));
-            }
-        },
-    };
-    config.entries.insert(
-        k.to_string(),
-        Entry {
-            value,
-            source: Source::Set,
-        },
-    );
+    let value = parse_text(def.kind, raw).map_err(|e| config.error_at(&source, key, e))?;
+    config
+        .entries
+        .insert(key.to_string(), Entry { value, source });
     Ok(())
 }
 
-/// Reads a scenario file into its configuration (defaults, then the file, then `sets`).
+/// Reads `raw` as a value of `kind`: as a TOML value first, then as text.
+pub(crate) fn parse_text(kind: Kind, raw: &str) -> Result<Value, String> {
+    let quoted = format!("{:?}", raw.trim());
+    let parsed = DeValue::parse(raw.trim()).ok();
+    let as_text = DeValue::parse(&quoted).ok();
+    match parsed.as_ref().map(|p| parse_value(kind, p.get_ref())) {
+        Some(Ok(v)) => Ok(v),
+        first => match as_text.as_ref().map(|p| parse_value(kind, p.get_ref())) {
+            Some(Ok(v)) => Ok(v),
+            Some(Err(e)) => Err(first.and_then(Result::err).unwrap_or(e)),
+            None => Err("cannot read the value".to_string()),
+        },
+    }
+}
+
+/// A TOML scalar as the text a Flink key takes: a string's contents, a number or boolean as
+/// written. `None` for arrays, tables and dates.
+pub(crate) fn toml_scalar_text(raw: &str) -> Option<String> {
+    let v = DeValue::parse(raw.trim()).ok()?;
+    match v.get_ref() {
+        DeValue::String(s) => Some(s.to_string()),
+        DeValue::Integer(i) => Some(i.as_str().replace('_', "")),
+        DeValue::Float(f) => Some(f.as_str().replace('_', "")),
+        DeValue::Boolean(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// Reads a scenario file into its configuration (defaults, then the file, then `sets`); for the
+/// other layers see [`crate::config::read_layered`].
 pub fn read_config(path: &Path, sets: &[String]) -> Result<Config, ScenarioError> {
     let shown = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|e| {
@@ -516,9 +680,8 @@ pub fn read_config(path: &Path, sets: &[String]) -> Result<Config, ScenarioError
     let mut config = defaults();
     config.path = shown.clone();
     flatten(&text, &shown, "", parsed.get_ref(), &mut config)?;
-    for s in sets {
-        apply_set(&mut config, s)?;
-    }
+    crate::config::flink::apply_flink_section(&mut config)?;
+    apply_sets(&mut config, sets)?;
     Ok(config)
 }
 
@@ -528,16 +691,42 @@ pub fn load_scenario(
     sets: &[String],
     seed: Option<u64>,
 ) -> Result<Scenario, ScenarioError> {
-    let config = read_config(path, sets)?;
+    let inputs = crate::config::ConfigInputs {
+        scenario: Some(path.to_path_buf()),
+        sets: sets.to_vec(),
+        ..Default::default()
+    };
+    load_layered(&inputs, seed)
+}
+
+/// Loads a scenario from all the layers of `inputs` (scenario file, manifest, appsettings.json,
+/// environment, `--set`) and an optional seed. The returned configuration holds the values the
+/// memory budget derived, each with its [`Source::Derived`] source.
+pub fn load_layered(
+    inputs: &crate::config::ConfigInputs,
+    seed: Option<u64>,
+) -> Result<Scenario, ScenarioError> {
+    let config = crate::config::read_layered(inputs)?.config;
+    scenario_from_config(&config, inputs.scenario.as_deref(), seed)
+}
+
+/// Builds the scenario of an effective configuration read from `path` (which names the run
+/// when `scenario.name` is not set): applies the memory budget and resolves the run.
+pub fn scenario_from_config(
+    config: &Config,
+    path: Option<&Path>,
+    seed: Option<u64>,
+) -> Result<Scenario, ScenarioError> {
     let stem = path
-        .file_stem()
+        .and_then(|p| p.file_stem())
         .and_then(|s| s.to_str())
         .unwrap_or("scenario")
         .to_string();
+    let (config, _) = crate::config::budget::apply_budget(config)?;
     let (spec, output) = super::build::build(&config, &stem, seed)?;
     Ok(Scenario {
         name: spec.name.clone(),
-        source: path.to_path_buf(),
+        source: path.map(Path::to_path_buf).unwrap_or_default(),
         spec,
         output,
         config,

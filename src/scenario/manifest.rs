@@ -258,6 +258,9 @@ pub struct PodResources {
     /// Where each value came from, keyed by field: `requests_memory`, `limits_memory`,
     /// `process_memory`, and `gc.<field>` for the [`GcEnv`] fields (`gc.heap_hard_limit`, …).
     pub sources: BTreeMap<String, Origin>,
+    /// For a FlinkDeployment: every entry of `spec.flinkConfiguration` (nested maps joined with
+    /// dots) as `key → (value text, origin)`; empty for other objects.
+    pub flink_configuration: BTreeMap<String, (String, Origin)>,
 }
 
 impl PodResources {
@@ -792,6 +795,7 @@ fn read_workload(
         unknown_gc_env: Vec::new(),
         warnings: Vec::new(),
         sources: BTreeMap::new(),
+        flink_configuration: BTreeMap::new(),
     };
     read_container_memory(object, container, &mut out)?;
     let env = container_env(object, container, &mut out.warnings)?;
@@ -1273,6 +1277,10 @@ fn read_flink_deployment(
         unknown_gc_env: Vec::new(),
         warnings: Vec::new(),
         sources: BTreeMap::new(),
+        flink_configuration: config
+            .iter()
+            .map(|(k, (v, node))| (k.clone(), (v.clone(), object.origin(node, v.as_str()))))
+            .collect(),
     };
 
     if wanted != FLINK_MAIN_CONTAINER {

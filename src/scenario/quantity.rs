@@ -516,14 +516,49 @@ pub enum FlinkSizeError {
     TooLarge {
         /// The text as given.
         input: String,
+        /// The leading whole number, when it alone exceeds 2^63 − 1 (`None`: the number fits
+        /// but the number of bytes does not).
+        number: Option<String>,
     },
+}
+
+impl FlinkSizeError {
+    /// The reason Apache Flink's `MemorySize.parseBytes` gives for this failure, word for word
+    /// (Flink wraps it as `Could not parse value '…' for key '…'`).
+    pub fn flink_message(&self) -> String {
+        match self {
+            FlinkSizeError::Empty { .. } => {
+                "argument is an empty- or whitespace-only string".to_string()
+            }
+            FlinkSizeError::NoNumber { .. } => "text does not start with a number".to_string(),
+            FlinkSizeError::UnknownUnit { unit, .. } => format!(
+                "Memory size unit '{unit}' does not match any of the recognized units: (b | \
+                 bytes) / (k | kb | kibibytes) / (m | mb | mebibytes) / (g | gb | gibibytes) / (t \
+                 | tb | tebibytes)"
+            ),
+            FlinkSizeError::TooLarge {
+                number: Some(number),
+                ..
+            } => format!(
+                "The value '{number}' cannot be re represented as 64bit number (numeric overflow)."
+            ),
+            FlinkSizeError::TooLarge {
+                input,
+                number: None,
+            } => format!(
+                "The value '{input}' cannot be re represented as 64bit number of bytes (numeric \
+                 overflow)."
+            ),
+        }
+    }
 }
 
 /// Parses an Apache Flink `MemorySize` (`MemorySize.parse`): surrounding whitespace is
 /// ignored; a whole number, optional whitespace, then an optional case-insensitive unit:
 /// `b`/`bytes`, `k`/`kb`/`kibibytes`, `m`/`mb`/`mebibytes`, `g`/`gb`/`gibibytes`,
 /// `t`/`tb`/`tebibytes`. All units are powers of 1024 (`2000m` is 2000 MiB) and a bare number
-/// is bytes. Returns bytes (at most 2^63 − 1).
+/// is bytes. Returns bytes (at most 2^63 − 1). This is the crate's only implementation of the
+/// grammar; [`crate::config::flink_keys::parse_flink_memory_size`] wraps it with Flink's messages.
 pub fn parse_flink_memory_size(input: &str) -> Result<u64, FlinkSizeError> {
     // Java's String.trim removes every character up to U+0020.
     let trimmed = input.trim_matches(|c: char| c <= ' ');
@@ -547,6 +582,7 @@ pub fn parse_flink_memory_size(input: &str) -> Result<u64, FlinkSizeError> {
     }
     let value: i64 = number.parse().map_err(|_| FlinkSizeError::TooLarge {
         input: input.to_string(),
+        number: Some(number.to_string()),
     })?;
     let multiplier: i64 = match unit.as_str() {
         "" | "b" | "bytes" => 1,
@@ -565,6 +601,7 @@ pub fn parse_flink_memory_size(input: &str) -> Result<u64, FlinkSizeError> {
         .checked_mul(multiplier)
         .ok_or_else(|| FlinkSizeError::TooLarge {
             input: input.to_string(),
+            number: None,
         })?;
     Ok(bytes as u64)
 }

@@ -1,6 +1,7 @@
 //! Every key a scenario may set: its dotted name, its kind (which fixes its unit), its default and
 //! what it means. The loader validates against this table, `memsim config` prints from it, and the
-//! README's scenario reference is generated from it.
+//! README's scenario reference is generated from it. Flink's memory options are not listed here:
+//! they live in the `[flink]` table (entries `flink.<Flink key>`, see [`crate::config::flink`]).
 
 /// The kind of a scenario value, which fixes how it is written and its unit.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -127,6 +128,55 @@ pub const STEP_FIELDS: &[Field] = &[
     },
 ];
 
+/// Fields of one `job.vertices` entry.
+pub const VERTEX_FIELDS: &[Field] = &[
+    Field {
+        name: "name",
+        kind: Kind::Text,
+        required: true,
+        doc: "name of the vertex (an operator chain), unique in the job",
+    },
+    Field {
+        name: "parallelism",
+        kind: Kind::Int { min: 1, max: 32768 },
+        required: false,
+        doc: "parallel subtasks of the vertex (default: `job.parallelism`)",
+    },
+];
+
+/// The exchange kinds of a job edge, as written in `job.edges`.
+pub const EXCHANGES: &[&str] = &[
+    "forward",
+    "rescale",
+    "rebalance",
+    "shuffle",
+    "hash",
+    "broadcast",
+    "global",
+];
+
+/// Fields of one `job.edges` entry.
+pub const EDGE_FIELDS: &[Field] = &[
+    Field {
+        name: "from",
+        kind: Kind::Text,
+        required: true,
+        doc: "name of the producing vertex",
+    },
+    Field {
+        name: "to",
+        kind: Kind::Text,
+        required: true,
+        doc: "name of the consuming vertex",
+    },
+    Field {
+        name: "exchange",
+        kind: Kind::Enum(EXCHANGES),
+        required: false,
+        doc: "how records travel: `forward` and `rescale` are pointwise, `rebalance`, `shuffle`, `hash` (keyBy), `broadcast` and `global` all-to-all (default `hash`)",
+    },
+];
+
 /// Every scenario key, grouped by section.
 pub const KEYS: &[KeyDef] = &[
     // scenario
@@ -245,6 +295,18 @@ pub const KEYS: &[KeyDef] = &[
         Some("16Mi"),
         "other native memory (native libraries, buffers outside the GC)",
     ),
+    key(
+        "runtime.startup_heap",
+        Kind::Bytes,
+        Some("12Mi"),
+        "small objects kept from start-up (framework, configuration, dependency injection)",
+    ),
+    key(
+        "runtime.startup_loh",
+        Kind::Bytes,
+        Some("1Mi"),
+        "large objects kept from start-up",
+    ),
     // gc
     key(
         "gc.profile",
@@ -268,7 +330,7 @@ pub const KEYS: &[KeyDef] = &[
         "gc.heap_hard_limit",
         Kind::Bytes,
         None,
-        "`GCHeapHardLimit`; in a container the runtime defaults to 75% of the memory limit",
+        "`GCHeapHardLimit`; default: the budget's GC heap (Flink's JVM heap) with `memory.budget = \"flink\"`, else the runtime's own default in a container, 75% of the memory limit",
     ),
     key(
         "gc.heap_hard_limit_percent",
@@ -334,6 +396,13 @@ pub const KEYS: &[KeyDef] = &[
         Kind::Bytes,
         Some("100Mi"),
         "state restored per second after a restart",
+    ),
+    // memory budget
+    key(
+        "memory.budget",
+        Kind::Enum(&["flink", "off"]),
+        Some("flink"),
+        "`flink`: derive the memory split as Apache Flink does (options in `[flink]`, process size defaulting to `pod.limits.memory`) and take the GC heap hard limit, the network pool and segment, and the RocksDB block cache from it unless they are set; `off`: derive nothing (the runtime's own default hard limit, 75% of the container limit, applies)",
     ),
     key(
         "checkpoint.interval",
@@ -530,7 +599,7 @@ pub const KEYS: &[KeyDef] = &[
         "state.rocksdb.block_cache",
         Kind::Bytes,
         Some("256Mi"),
-        "block cache capacity",
+        "block cache capacity; with `memory.budget = \"flink\"` Flink's managed memory minus the write buffers unless set",
     ),
     key(
         "state.rocksdb.hot_fraction",
@@ -550,18 +619,37 @@ pub const KEYS: &[KeyDef] = &[
         Some("1.1"),
         "native allocator overhead (resident bytes per byte requested)",
     ),
+    // job
+    key(
+        "job.parallelism",
+        Kind::Int { min: 1, max: 32768 },
+        Some("1"),
+        "parallelism of the vertices that set none (Flink's `parallelism.default`)",
+    ),
+    key(
+        "job.vertices",
+        Kind::Tables(VERTEX_FIELDS),
+        None,
+        "the job's vertices in topological order, sources first: a list of `{ name = \"source\", parallelism = 4 }`; with them the network-buffer check runs and gives `network.required_buffers`",
+    ),
+    key(
+        "job.edges",
+        Kind::Tables(EDGE_FIELDS),
+        None,
+        "the job's edges: a list of `{ from = \"source\", to = \"window\", exchange = \"hash\" }`",
+    ),
     // network
     key(
         "network.pool",
         Kind::Bytes,
         Some("64Mi"),
-        "network memory: the pool of network buffers",
+        "network memory: the pool of network buffers; with `memory.budget = \"flink\"` Flink's network memory unless set",
     ),
     key(
         "network.segment",
         Kind::Bytes,
         Some("32Ki"),
-        "size of one network buffer",
+        "size of one network buffer; with `memory.budget = \"flink\"` Flink's `taskmanager.memory.segment-size` unless set",
     ),
     key(
         "network.required_buffers",
@@ -570,7 +658,7 @@ pub const KEYS: &[KeyDef] = &[
             max: i64::MAX,
         },
         Some("0"),
-        "buffers the deployed tasks require at start",
+        "buffers the deployed tasks require at start; when `job.vertices` are described, Flink's network-buffer check gives them unless set",
     ),
     key(
         "network.sent_bytes_per_record",

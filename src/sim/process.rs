@@ -19,6 +19,11 @@ pub struct ProcessSpec {
     pub stack_bytes_per_thread: f64,
     /// Other native memory (native libraries, buffers outside the GC), bytes.
     pub native_bytes: f64,
+    /// Small objects the runtime and the application's start-up code allocate and keep for the
+    /// life of the process (type objects, statics, configuration, dependency injection), bytes.
+    pub startup_heap_bytes: f64,
+    /// Large objects kept from start-up (the runtime's own object arrays), bytes.
+    pub startup_loh_bytes: f64,
 }
 
 impl Default for ProcessSpec {
@@ -30,6 +35,8 @@ impl Default for ProcessSpec {
             threads: 24,
             stack_bytes_per_thread: 128.0 * 1024.0,
             native_bytes: 16.0 * 1_048_576.0,
+            startup_heap_bytes: 12.0 * 1_048_576.0,
+            startup_loh_bytes: 1_048_576.0,
         }
     }
 }

@@ -4,7 +4,7 @@
 //! in closed form and the cause is handled.
 
 use super::engine::EventQueue;
-use super::gc::heap::{ClassSpec, Death, Flows, GEN2, Placement};
+use super::gc::heap::{ClassSpec, Death, Flows, GEN0, GEN2, Holder, LOH, Placement};
 use super::gc::{Gc, GcEnv, GcReason, GcSettings, MachineSpec};
 use super::observe::{Components, Observer, Outcome, PauseHistogram, RunEvent, Sample, Summary};
 use super::pod::{BACKOFF_RESET_S, PodSpec, RestartPolicy, restart_backoff_s};
@@ -69,6 +69,7 @@ struct Classes {
     shares: Vec<(usize, Lifetime, f64)>,
     state: Option<usize>,
     pool: Option<usize>,
+    startup: usize,
     n: usize,
 }
 
@@ -139,6 +140,7 @@ impl<'a> Simulation<'a> {
             object_bytes: small,
             large_object_bytes: large,
             large_touch_fraction: touch,
+            holder: Holder::OldContainer,
         };
         let mut class_specs = vec![workload_class("die-young".into(), Death::Transient)];
         let mut shares = Vec::new();
@@ -162,11 +164,27 @@ impl<'a> Simulation<'a> {
                 object_bytes: st.entry_bytes.max(16.0),
                 large_object_bytes: st.entry_bytes.max(85_000.0),
                 large_touch_fraction: 1.0,
+                holder: match st.chunk_entries {
+                    Some(entries) => Holder::Chunked { entries },
+                    None => Holder::OldContainer,
+                },
             });
             class_specs.len() - 1
         });
         // The pool is allocated in one go (packed); buffers that replace dropped ones are
         // allocated one at a time among the application's other objects (scattered).
+        // Objects kept from start-up: never die.
+        class_specs.push(ClassSpec {
+            name: "startup".into(),
+            death: Death::Explicit,
+            placement: Placement::Packed,
+            pinned: false,
+            object_bytes: small,
+            large_object_bytes: large,
+            large_touch_fraction: 1.0,
+            holder: Holder::OldContainer,
+        });
+        let startup_class = class_specs.len() - 1;
         let pool_class = spec.pinned_pool.as_ref().map(|p| {
             for (name, placement) in [
                 ("pinned-pool", Placement::Packed),
@@ -180,12 +198,15 @@ impl<'a> Simulation<'a> {
                     object_bytes: p.buffer_bytes.max(16.0),
                     large_object_bytes: p.buffer_bytes.max(85_000.0),
                     large_touch_fraction: 1.0,
+                    holder: Holder::OldContainer,
                 });
             }
             class_specs.len() - 2
         });
         let n = class_specs.len();
-        let gc = Gc::new(&spec.gc, &spec.machine, class_specs);
+        let mut gc = Gc::new(&spec.gc, &spec.machine, class_specs);
+        gc.seed(spec.seed);
+        gc.set_allocating_threads(spec.workload.threads);
         let sizes = spec.workload.sizes.facts(gc.tuning.loh_threshold);
         let traffic = Traffic::new(
             spec.workload.traffic.clone(),
@@ -202,6 +223,7 @@ impl<'a> Simulation<'a> {
                 shares,
                 state: state_class,
                 pool: pool_class,
+                startup: startup_class,
                 n,
             },
             sizes,
@@ -253,6 +275,16 @@ impl<'a> Simulation<'a> {
     fn start_process(&mut self, t: f64, state_bytes: f64) {
         self.process_start = t;
         self.peak_rss_since_start = 0.0;
+        let p = &self.spec.process;
+        let (c, soh, loh) = (
+            self.classes.startup,
+            p.startup_heap_bytes,
+            p.startup_loh_bytes,
+        );
+        self.gc.heap.place(GEN0, c, soh);
+        self.gc.heap.gens[GEN0].remaining -= soh;
+        self.gc.heap.place(LOH, c, loh);
+        self.gc.heap.gens[LOH].remaining -= loh;
         if let Some(p) = &self.spec.pinned_pool {
             self.init_pool_remaining = p.buffers * p.buffer_bytes;
         }
@@ -278,20 +310,39 @@ impl<'a> Simulation<'a> {
             .max(1e-9)
     }
 
+    /// Most records per second right now: the capacity, slowed down while allocation faults in
+    /// never-touched pages (first-touch page faults, with the contention of the threads that
+    /// fault at the same time).
+    fn capacity_now(&self) -> f64 {
+        let cpu = self.capacity();
+        if !self.gc.allocating_into_fresh_memory() {
+            return cpu;
+        }
+        let threads = self
+            .spec
+            .workload
+            .threads
+            .clamp(1, self.spec.machine.cores.max(1)) as f64;
+        let fault_s_per_byte =
+            self.spec.machine.speed.page_fault_s_per_mib * threads.sqrt() / 1_048_576.0;
+        let bytes_per_record = self.spec.workload.bytes_per_record.max(1.0);
+        cpu / (1.0 + cpu * bytes_per_record * fault_s_per_byte)
+    }
+
     /// Records processed per second right now.
     fn processing_rate(&self) -> f64 {
         if !self.running
             || self.init_remaining > 0.0
             || self.init_pool_remaining > 0.0
             || self.stopped()
+            || self.traffic.paused_at(self.now)
         {
             return 0.0;
         }
-        if self.spec.workload.unthrottled {
-            return self.capacity();
-        }
-        if self.backlog > 0.0 {
-            self.capacity().max(self.demand_rate)
+        let capacity = self.capacity_now();
+        if self.spec.workload.unthrottled || self.backlog > 0.0 || self.demand_rate > capacity {
+            // Working through a backlog, or falling behind: as fast as the process can.
+            capacity
         } else {
             self.demand_rate
         }
@@ -595,7 +646,7 @@ impl<'a> Simulation<'a> {
             }
         }
         if self.backlog > 0.0 && !self.spec.workload.unthrottled {
-            let drain = self.capacity() - self.demand_rate;
+            let drain = self.capacity_now() - self.demand_rate;
             if drain > 0.0 && drain.is_finite() {
                 out.push((self.now + self.backlog / drain, Cause::BacklogCleared));
             }

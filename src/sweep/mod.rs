@@ -24,11 +24,11 @@ pub mod space;
 pub mod stats;
 
 use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::scenario::build::build;
 use crate::scenario::duration::format_duration;
-use crate::scenario::load::{Config, Entry, ScenarioError, Source, Value};
+use crate::scenario::load::{Config, ScenarioError, Value, scenario_from_config};
 use crate::scenario::quantity::format_quantity;
 use crate::sim::observe::{NullObserver, Summary};
 use crate::sim::rng::name_hash;
@@ -44,9 +44,10 @@ use space::{MAX_POINTS, SpaceReader, parse_toml_value};
 pub struct SweepPlan {
     /// Scenario name (names the output folder).
     pub name: String,
-    /// The file stem, which names the scenario when `scenario.name` is not set.
-    pub stem: String,
-    /// The scenario's configuration before any swept value (defaults, file, `--set`).
+    /// The scenario file, whose stem names the scenario when `scenario.name` is not set.
+    pub source: PathBuf,
+    /// The scenario's configuration before any swept value and before the memory budget
+    /// (every layer: defaults, file, manifest, appsettings.json, environment, `--set`).
     pub config: Config,
     /// How the points were chosen.
     pub method: Method,
@@ -74,10 +75,15 @@ pub struct RunResult {
 }
 
 impl SweepPlan {
-    /// Reads `[sweep]` from `config` and expands the points. `stem` names the scenario when it
-    /// does not name itself; `seed` overrides the sweep seed (else `[sweep] seed`, else
-    /// `scenario.seed`). Every point is resolved once, so a bad value fails here, before any run.
-    pub fn new(config: Config, stem: &str, seed: Option<u64>) -> Result<SweepPlan, ScenarioError> {
+    /// Reads `[sweep]` from `config` (read from the scenario file `source`, whose stem names the
+    /// scenario when it does not name itself) and expands the points. `seed` overrides the
+    /// sweep seed (else `[sweep] seed`, else `scenario.seed`). Every point is resolved once,
+    /// memory budget included, so a bad value fails here, before any run.
+    pub fn new(
+        config: Config,
+        source: &Path,
+        seed: Option<u64>,
+    ) -> Result<SweepPlan, ScenarioError> {
         let raw = config.sections.get("sweep").cloned().unwrap_or_default();
         let reader = SpaceReader { config: &config };
         let mut method = Method::Grid;
@@ -181,7 +187,7 @@ impl SweepPlan {
         }
         let mut plan = SweepPlan {
             name: String::new(),
-            stem: stem.to_string(),
+            source: source.to_path_buf(),
             config,
             method,
             axes,
@@ -219,32 +225,24 @@ impl SweepPlan {
     }
 
     /// The configuration of point `point`: the base configuration with the point's values, each
-    /// sourced at its line in `[sweep]`.
-    pub fn point_config(&self, point: u64) -> Config {
+    /// sourced at its line in `[sweep]` (so that the memory budget treats them as set).
+    pub fn point_config(&self, point: u64) -> Result<Config, ScenarioError> {
         let mut config = self.config.clone();
         if let Some(values) = self.points.get(point as usize) {
             for (axis, v) in self.axes.iter().zip(values) {
-                config.entries.insert(
-                    axis.key.clone(),
-                    Entry {
-                        value: v.value.clone(),
-                        source: Source::File {
-                            path: self.config.path.clone(),
-                            line: axis.line,
-                        },
-                    },
-                );
+                axis.apply(&mut config, v, &self.config.path)?;
             }
         }
-        config
+        Ok(config)
     }
 
-    /// The run of replication `replication` of point `point`.
+    /// The run of replication `replication` of point `point`: the point's configuration through
+    /// the memory budget, then resolved, with the run's own seed.
     pub fn spec(&self, point: u64, replication: u64) -> Result<RunSpec, ScenarioError> {
-        let config = self.point_config(point);
         let seed = self.run_seed(point, replication);
-        build(&config, &self.stem, Some(seed))
-            .map(|(spec, _)| spec)
+        self.point_config(point)
+            .and_then(|config| scenario_from_config(&config, Some(&self.source), Some(seed)))
+            .map(|scenario| scenario.spec)
             .map_err(|mut e| {
                 if !self.axes.is_empty() {
                     e.problem = format!(
@@ -302,7 +300,10 @@ impl SweepPlan {
             self.method.name(),
             self.replications,
             self.seed,
-            self.stem
+            self.source
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default()
         );
         for p in &self.points {
             for v in p {
@@ -340,7 +341,7 @@ mod tests {
         )
         .unwrap();
         let config = read_config(&path, &[])?;
-        SweepPlan::new(config, "s", None)
+        SweepPlan::new(config, &path, None)
     }
 
     #[test]
@@ -376,7 +377,7 @@ mod tests {
         let path = dir.path().join("s.toml");
         std::fs::write(&path, "[sweep]\nseed = 9\n").unwrap();
         let config = read_config(&path, &[]).unwrap();
-        assert_eq!(SweepPlan::new(config, "s", Some(4)).unwrap().seed, 4);
+        assert_eq!(SweepPlan::new(config, &path, Some(4)).unwrap().seed, 4);
     }
 
     #[test]
@@ -411,6 +412,42 @@ mod tests {
             };
             assert!(e.one_line().contains(needle), "{sweep}: {e}");
         }
+    }
+
+    #[test]
+    fn flink_options_go_through_the_memory_budget_at_every_point() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f.toml");
+        std::fs::write(
+            &path,
+            "[scenario]\nduration = \"1m\"\n[pod]\nlimits.memory = \"4Gi\"\n[memory]\nbudget = \"flink\"\n[sweep]\n\"flink.taskmanager.memory.network.fraction\" = { from = 0.1, to = 0.2, count = 2 }\n\"taskmanager.memory.managed.fraction\" = [\"0.2\", 0.4]\n",
+        )
+        .unwrap();
+        let p = SweepPlan::new(read_config(&path, &[]).unwrap(), &path, None).unwrap();
+        assert_eq!(p.points.len(), 4);
+        assert!(p.axes.iter().all(|a| a.flink));
+        assert_eq!(
+            p.columns(),
+            [
+                "flink.taskmanager.memory.network.fraction",
+                "taskmanager.memory.managed.fraction"
+            ]
+        );
+        assert_eq!(
+            p.describe(1),
+            "flink.taskmanager.memory.network.fraction=0.1, taskmanager.memory.managed.fraction=0.4"
+        );
+        let pool = |i| p.spec(i, 0).unwrap().network.pool_bytes;
+        let heap = |i| p.spec(i, 0).unwrap().gc.heap_hard_limit;
+        assert!(pool(2) > pool(0), "{} {}", pool(2), pool(0));
+        assert_eq!(pool(0), pool(1));
+        assert!(heap(1) < heap(0), "{:?} {:?}", heap(1), heap(0));
+        let bad = std::fs::read_to_string(&path)
+            .unwrap()
+            .replace("0.4]", "1.4]");
+        std::fs::write(&path, bad).unwrap();
+        let e = SweepPlan::new(read_config(&path, &[]).unwrap(), &path, None).unwrap_err();
+        assert!(e.one_line().contains("sweep point 1"), "{e}");
     }
 
     #[test]

@@ -13,8 +13,9 @@
 use rand::Rng;
 use toml::Value as Toml;
 
+use crate::config::flink::flink_name;
 use crate::scenario::duration::parse_duration;
-use crate::scenario::load::{Config, ScenarioError, Value, apply_set};
+use crate::scenario::load::{Config, ScenarioError, Source, Value, apply_set, apply_value};
 use crate::scenario::quantity::parse_size_with_unit;
 use crate::scenario::schema::{self, Kind};
 use crate::sim::rng::stream;
@@ -77,7 +78,7 @@ pub enum Domain {
 /// One value of a swept key: the typed value and its text in the CSV files.
 #[derive(Clone, Debug, PartialEq)]
 pub struct AxisValue {
-    /// The value as the loader types it.
+    /// The value as the loader types it (for a Flink option, its text).
     pub value: Value,
     /// The CSV text: bytes whole, seconds with 3 decimals, numbers as written, words as they are.
     pub label: String,
@@ -94,6 +95,9 @@ pub struct Axis {
     pub line: usize,
     /// The values it takes.
     pub domain: Domain,
+    /// Whether the key is a Flink memory option (`flink.taskmanager.memory.network.fraction`, or
+    /// the bare Flink key): its values are Flink's text and the memory budget reads them.
+    pub flink: bool,
 }
 
 impl Axis {
@@ -120,9 +124,43 @@ impl Axis {
                 } else {
                     from + u * (to - from)
                 };
-                numeric_value(self.kind, x.clamp(*from, *to), 6)
+                let v = numeric_value(self.kind, x.clamp(*from, *to), 6);
+                if self.flink { flink_text(v) } else { v }
             }
         }
+    }
+
+    /// Sets this key to `v` in `config`, sourced at the key's line of `[sweep]` in `path`.
+    pub fn apply(
+        &self,
+        config: &mut Config,
+        v: &AxisValue,
+        path: &str,
+    ) -> Result<(), ScenarioError> {
+        let source = Source::File {
+            path: path.to_string(),
+            line: self.line,
+        };
+        if self.flink {
+            apply_value(config, &self.key, &v.label, source)
+        } else {
+            config.entries.insert(
+                self.key.clone(),
+                crate::scenario::load::Entry {
+                    value: v.value.clone(),
+                    source,
+                },
+            );
+            Ok(())
+        }
+    }
+}
+
+/// A generated number as a Flink option's text.
+fn flink_text(v: AxisValue) -> AxisValue {
+    AxisValue {
+        value: Value::Text(v.label.clone()),
+        label: v.label,
     }
 }
 
@@ -213,6 +251,9 @@ impl SpaceReader<'_> {
         text: &str,
         method: Method,
     ) -> Result<Axis, ScenarioError> {
+        if schema::lookup(key).is_none() && flink_name(key).is_some() {
+            return self.flink_axis(key, line, text, method);
+        }
         let Some(def) = schema::lookup(key) else {
             let hint = match schema::closest(key) {
                 Some(k) if schema::edit_distance(key, k) <= key.len().max(4) / 2 => {
@@ -273,6 +314,117 @@ impl SpaceReader<'_> {
             kind: def.kind,
             line,
             domain,
+            flink: false,
+        })
+    }
+
+    /// A Flink memory option: a list of values (Flink sizes such as `"4g"`, fractions, whole
+    /// numbers, booleans), or a range of plain numbers (fractions, counts).
+    fn flink_axis(
+        &self,
+        key: &str,
+        line: usize,
+        text: &str,
+        method: Method,
+    ) -> Result<Axis, ScenarioError> {
+        let parsed = parse_toml_value(text).map_err(|e| self.error(key, line, e))?;
+        let number = Kind::Float {
+            min: f64::MIN,
+            max: f64::MAX,
+        };
+        let items = match &parsed {
+            Toml::Array(items) => Some(items.clone()),
+            Toml::Table(t) => match t.get("values") {
+                Some(Toml::Array(items)) if t.len() == 1 => Some(items.clone()),
+                _ => None,
+            },
+            _ => {
+                return Err(self.error(
+                    key,
+                    line,
+                    "expected a list of values ([\"0.1\", \"0.2\"]) or a range of numbers \
+                     ({ from = 0.1, to = 0.3, step = 0.05 })",
+                ));
+            }
+        };
+        let domain = match items {
+            Some(items) => {
+                let mut values: Vec<AxisValue> = Vec::new();
+                for (i, item) in items.iter().enumerate() {
+                    let text = match item {
+                        Toml::String(s) => s.clone(),
+                        Toml::Integer(_) | Toml::Float(_) | Toml::Boolean(_) => item.to_string(),
+                        other => {
+                            return Err(self.error(
+                                key,
+                                line,
+                                format!(
+                                    "value {}: expected a string or a number, found {other}",
+                                    i + 1
+                                ),
+                            ));
+                        }
+                    };
+                    if values.iter().any(|v| v.label == text) {
+                        return Err(self.error(
+                            key,
+                            line,
+                            format!("value {} ({text}) is listed twice", i + 1),
+                        ));
+                    }
+                    values.push(AxisValue {
+                        value: Value::Text(text.clone()),
+                        label: text,
+                    });
+                }
+                if values.is_empty() {
+                    return Err(self.error(key, line, "the list of values is empty"));
+                }
+                Domain::Values(values)
+            }
+            None => {
+                let Toml::Table(t) = &parsed else {
+                    return Err(self.error(key, line, "expected a list or a range"));
+                };
+                for end in ["from", "to"] {
+                    if !matches!(t.get(end), Some(Toml::Integer(_) | Toml::Float(_))) {
+                        return Err(self.error(
+                            key,
+                            line,
+                            format!(
+                                "a range of a Flink option takes plain numbers (`{end}`); list \
+                                 sizes instead ([\"2g\", \"4g\"])"
+                            ),
+                        ));
+                    }
+                }
+                match self.range(key, line, number, t, method)? {
+                    Domain::Values(v) => Domain::Values(v.into_iter().map(flink_text).collect()),
+                    continuous => continuous,
+                }
+            }
+        };
+        // Each value must be one the option takes.
+        if let Domain::Values(values) = &domain {
+            for v in values {
+                let mut scratch = Config {
+                    path: self.config.path.clone(),
+                    ..Config::default()
+                };
+                let source = Source::File {
+                    path: self.config.path.clone(),
+                    line,
+                };
+                apply_value(&mut scratch, key, &v.label, source)
+                    .map_err(|e| self.error(key, line, e.problem))?;
+            }
+        }
+        Ok(Axis {
+            key: key.to_string(),
+            kind: Kind::Text,
+            line,
+            domain,
+            flink: true,
         })
     }
 
@@ -352,8 +504,20 @@ impl SpaceReader<'_> {
         let (Some(from), Some(to)) = (t.get("from"), t.get("to")) else {
             return Err(self.error(key, line, "a range needs both `from` and `to`"));
         };
-        let from = self.endpoint(key, line, "from", from)?;
-        let to = self.endpoint(key, line, "to", to)?;
+        let (from, to) = match (kind, from, to) {
+            (Kind::Float { min, .. }, Toml::Integer(_) | Toml::Float(_), _) if min == f64::MIN => {
+                let num = |v: &Toml| match v {
+                    Toml::Integer(i) => *i as f64,
+                    Toml::Float(x) => *x,
+                    _ => 0.0,
+                };
+                (num(from), num(to))
+            }
+            _ => (
+                self.endpoint(key, line, "from", from)?,
+                self.endpoint(key, line, "to", to)?,
+            ),
+        };
         if to < from {
             return Err(self.error(key, line, "`to` is below `from`"));
         }

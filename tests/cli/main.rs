@@ -1,5 +1,7 @@
 //! Integration tests of the `memsim` binary: one test binary, one module per subcommand.
 
+mod budget;
+mod config;
 mod lab;
 mod run;
 mod sweep;
@@ -20,7 +22,9 @@ fn help_and_version_exit_0() {
     let o = t.memsim(["--help"]).output().unwrap();
     assert!(o.status.success());
     let help = util::stdout(&o);
-    for sub in ["run", "sweep", "merge", "plot", "check", "lab"] {
+    for sub in [
+        "run", "sweep", "merge", "plot", "check", "lab", "budget", "config",
+    ] {
         assert!(help.contains(sub), "{help}");
     }
     let o = t.memsim(["--version"]).output().unwrap();

@@ -167,7 +167,14 @@ fn every_scenario_checks_and_runs() {
             .output()
             .unwrap();
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-        assert_eq!(stdout(&o), format!("ok: {name}\n"));
+        let out = stdout(&o);
+        assert_eq!(out.lines().next(), Some(format!("ok: {name}").as_str()));
+        assert!(
+            out.lines()
+                .nth(1)
+                .is_some_and(|l| l.starts_with("budget: ")),
+            "{out}"
+        );
     }
 }
 

@@ -33,6 +33,9 @@ cgroup = "v2"
 [gc]
 profile = "netcore31"
 
+[memory]
+budget = "off"
+
 [pod]
 requests.memory = "256Mi"
 limits.memory = "1Gi"

@@ -31,6 +31,7 @@ pub struct Background {
     /// Bytes promoted into gen2 by foreground GCs while it ran.
     pub gen2_in: f64,
     reasons: u32,
+    reason: GcReason,
     pause_s: f64,
 }
 
@@ -54,14 +55,16 @@ impl Background {
 
 impl Gc {
     /// Starts a background gen2 at `now_s`; returns the pause of its first suspension.
-    pub(crate) fn start_background(&mut self, now_s: f64, reasons: u32) -> f64 {
+    pub(crate) fn start_background(&mut self, now_s: f64, reason: GcReason, reasons: u32) -> f64 {
         let index = self.take_index();
+        self.large.mark(&mut self.heap, &self.last_flows);
         let g2 = &self.heap.gens[GEN2];
         let lh = &self.heap.gens[LOH];
         let duration =
             self.pauses
                 .background_duration_s(g2.live_total(), lh.live_total(), self.heaps);
-        let pause = self.pauses.background_pause_s;
+        let pause = self.pauses.background_pause_s
+            + lh.live_total() / 1_048_576.0 * self.pauses.background_pause_loh_s_per_mib;
         self.background = Some(Background {
             index,
             start_s: now_s,
@@ -78,6 +81,7 @@ impl Gc {
             loh_allocated: 0.0,
             gen2_in: 0.0,
             reasons,
+            reason,
             pause_s: pause,
         });
         self.gc_count += 1;
@@ -131,7 +135,7 @@ impl Gc {
             start_s: b.start_s,
             generation: 2,
             kind: GcKind::Background,
-            reason: GcReason::AllocSmall,
+            reason: b.reason,
             pause_s: b.pause_s,
             duration_s: now_s - b.start_s,
             compacting: false,

@@ -42,7 +42,8 @@ impl Gc {
         let segment_ok = match self.tuning.layout {
             HeapLayout::Segments => {
                 let used =
-                    (self.mem.gen2_on_ephemeral + g[GEN1].size() + g[GEN0].size()) / per_heap;
+                    (self.mem.gen2_on_ephemeral(&self.heap) + g[GEN1].size() + g[GEN0].size())
+                        / per_heap;
                 self.tuning.seg_size - used > required
             }
             HeapLayout::Regions => true,
@@ -121,7 +122,13 @@ impl Gc {
                 }
             }
         }
-        // 3. Low ephemeral space: at least gen1, with promotion.
+        // 3. Low card-table efficiency seen by the previous GC: gen1, with promotion.
+        if n < 1 && self.low_card_efficiency {
+            n = 1;
+            force_promotion = true;
+            reasons |= condemn_bits::LOW_CARD_EFFICIENCY;
+        }
+        // 4. Low ephemeral space: at least gen1, with promotion.
         let low_eph = self.low_ephemeral_space();
         let mut high_frag = false;
         if low_eph {
@@ -192,7 +199,9 @@ impl Gc {
             let cur =
                 |k: usize| (self.heap.gens[k].obj + self.allocated_since(k).min(0.0)) / per_heap;
             let _ = cur;
-            let small = |k: usize| (self.heap.gens[k].size() / per_heap) <= 4.0 * 1_048_576.0;
+            // `cur_size`: objects after the last GC plus what was allocated or promoted since;
+            // free space does not count.
+            let small = |k: usize| (self.heap.gens[k].obj / per_heap) <= 4.0 * 1_048_576.0;
             if small(GEN2) && small(LOH) {
                 blocking = true;
                 reasons |= condemn_bits::GEN2_TOO_SMALL;

@@ -32,6 +32,24 @@ pub enum Death {
     Explicit,
 }
 
+/// What holds a class's live objects, as the card table sees it: the card table records
+/// pointers from older objects to younger ones, and a gen0 GC scans them.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Holder {
+    /// One long-lived container (a hash table's bucket array, a queue's backing array) that sits
+    /// in gen2 or on the LOH: every live object of the class in gen1 is a pointer from gen2 that a
+    /// gen0 GC finds through the cards and cannot use.
+    OldContainer,
+    /// Fixed-size chunks filled in order, each allocated when the previous one is full and aging
+    /// with the objects it holds. Only the objects added to the chunks that were being filled at
+    /// the last gen1 GC lie in gen1 under a gen2 chunk: on average half a chunk per chunk being
+    /// filled. `entries` is the number of objects of all chunks being filled together.
+    Chunked {
+        /// Objects per chunk, summed over the chunks filled at the same time.
+        entries: f64,
+    },
+}
+
 /// A lifetime class.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ClassSpec {
@@ -50,6 +68,8 @@ pub struct ClassSpec {
     /// Fraction of a large object's bytes the application writes when the object lands on fresh
     /// pages (1.0 = fully written; an array of which only the first element is set touches one page).
     pub large_touch_fraction: f64,
+    /// What holds its live objects (for the card table).
+    pub holder: Holder,
 }
 
 impl ClassSpec {
@@ -64,6 +84,7 @@ impl ClassSpec {
             object_bytes: 256.0,
             large_object_bytes: 262_144.0,
             large_touch_fraction: 1.0,
+            holder: Holder::OldContainer,
         }
     }
 

@@ -21,15 +21,16 @@ use super::tuning::GcTuning;
 
 const PAGE: f64 = 4096.0;
 
-/// GC bookkeeping (card and brick tables, the background GC's mark array) covers the whole range
-/// the heap reserves. Under a hard limit that range is fixed (on segments the SOH segment plus a
-/// LOH segment twice its size), and the bookkeeping is about 3% of the limit: the share that puts
-/// the out-of-memory point of the lab's hard-limited runs where it was measured.
+/// GC bookkeeping (card and brick tables, the background GC's mark array) covers the range the
+/// heap reserves. On segments under a hard limit that range is fixed up front (the SOH segment
+/// plus a LOH segment twice its size) and its bookkeeping is about 3.5% of the limit: the share
+/// that puts the out-of-memory point of the lab's hard-limited .NET Core 3.1 runs where it was
+/// measured.
 pub const BOOKKEEPING_OF_LIMIT: f64 = 0.035;
-/// Without a hard limit the bookkeeping grows with the committed heap.
-pub const BOOKKEEPING_OF_HEAP: f64 = 0.01;
-/// Share of the bookkeeping that is resident (the mark array is touched only by background GCs).
-const BOOKKEEPING_RESIDENT: f64 = 0.3;
+/// Otherwise (regions, or no hard limit) bookkeeping is committed with the heap it covers.
+pub const BOOKKEEPING_OF_HEAP: f64 = 0.015;
+/// Resident bookkeeping per byte of committed heap (tables are touched as the heap is used).
+const BOOKKEEPING_RESIDENT: f64 = 0.01;
 /// Regions decommit free regions at this rate, bytes per second (160 KiB per ms).
 const REGION_DECOMMIT_RATE: f64 = 160.0 * 1024.0 * 1000.0;
 
@@ -43,8 +44,10 @@ pub struct Memory {
     pub loh_committed: f64,
     /// Part of the committed LOH that was never written, bytes.
     pub loh_untouched: f64,
-    /// gen2 bytes that sit on the current ephemeral segment (segments only).
-    pub gen2_on_ephemeral: f64,
+    /// Capacity of the older segments that gen2 was left on when the ephemeral segment moved
+    /// (segments only), bytes: gen2 fills them first, the rest of gen2 sits on the ephemeral
+    /// segment.
+    pub old_segment_capacity: f64,
     desired_high: f64,
     last_decommit_s: f64,
     hard_limit: Option<f64>,
@@ -58,7 +61,7 @@ impl Memory {
             soh_committed: 0.0,
             loh_committed: 0.0,
             loh_untouched: 0.0,
-            gen2_on_ephemeral: 0.0,
+            old_segment_capacity: 0.0,
             desired_high: 0.0,
             last_decommit_s: 0.0,
             hard_limit: tuning.hard_limit,
@@ -75,9 +78,9 @@ impl Memory {
 
     /// Bookkeeping committed for a heap with `heap_committed` bytes committed.
     fn bookkeeping(&self, heap_committed: f64) -> f64 {
-        match self.hard_limit {
-            Some(limit) => BOOKKEEPING_OF_LIMIT * limit,
-            None => BOOKKEEPING_OF_HEAP * heap_committed,
+        match (self.hard_limit, self.layout) {
+            (Some(limit), HeapLayout::Segments) => BOOKKEEPING_OF_LIMIT * limit,
+            _ => BOOKKEEPING_OF_HEAP * heap_committed,
         }
     }
 
@@ -96,7 +99,7 @@ impl Memory {
     pub fn resident(&self, heap: &Heap) -> f64 {
         let soh = self.soh_committed.max(Self::soh_size(heap));
         let loh = (self.loh_committed.max(heap.gens[LOH].size()) - self.loh_untouched).max(0.0);
-        soh + loh + self.bookkeeping(self.heap_committed(heap)) * BOOKKEEPING_RESIDENT
+        soh + loh + self.heap_committed(heap) * BOOKKEEPING_RESIDENT
     }
 
     /// Updates commitments after allocation: `loh_alloc` large-object bytes of which `reused` came
@@ -252,10 +255,16 @@ impl Memory {
         }
     }
 
-    /// The ephemeral segment was replaced by a new one: gen2 stays behind on the old segment, and
-    /// the new segment is committed only for what was copied into it.
-    pub fn expanded(&mut self, heap: &Heap) {
-        self.gen2_on_ephemeral = 0.0;
+    /// gen2 bytes on the ephemeral segment: what the older segments cannot hold.
+    pub fn gen2_on_ephemeral(&self, heap: &Heap) -> f64 {
+        (heap.gens[GEN2].size() - self.old_segment_capacity).max(0.0)
+    }
+
+    /// The ephemeral segment was replaced by a new one (`expand_heap`): the old one stays as a
+    /// gen2 segment of `segment_bytes` (total over heaps), gen1 and gen0 move to the new segment,
+    /// which is committed only for what was copied into it.
+    pub fn expanded(&mut self, heap: &Heap, segment_bytes: f64) {
+        self.old_segment_capacity += segment_bytes;
         self.soh_committed = Self::soh_size(heap);
     }
 }

@@ -16,6 +16,7 @@ pub mod collect;
 pub mod condemn;
 pub mod datas;
 pub mod heap;
+pub mod large;
 pub mod memory;
 pub mod pause;
 pub mod record;
@@ -88,6 +89,8 @@ pub struct Gc {
     pub(crate) clocks: [Clock; 3],
     pub(crate) gc_count: u64,
     pub(crate) gen0_reduction_count: u32,
+    /// The last ephemeral GC's card efficiency was below the runtime's 30% threshold.
+    pub(crate) low_card_efficiency: bool,
     pub(crate) elevation_locked: bool,
     pub(crate) elevation_lock_count: u32,
     pub(crate) expand_in_next_full_gc: bool,
@@ -102,6 +105,10 @@ pub struct Gc {
     pub(crate) datas: Option<datas::Datas>,
     /// LOH size after the last gen2, bytes.
     pub(crate) loh_end_size: f64,
+    /// Whole-object survivors of the large objects.
+    pub(crate) large: large::LargeObjects,
+    /// The allocation flows of the last step.
+    pub(crate) last_flows: Flows,
 }
 
 impl Gc {
@@ -116,6 +123,7 @@ impl Gc {
         let heaps = tuning.initial_heaps;
         let n = heaps as f64;
         let mut heap = Heap::new(classes);
+        let nclasses = heap.classes.len();
         // Every generation starts with its minimum budget (`init_dynamic_data`).
         for (g, min) in [
             (GEN0, tuning.gen0_min),
@@ -141,11 +149,17 @@ impl Gc {
             clocks: [Clock::default(); 3],
             gc_count: 0,
             gen0_reduction_count: 0,
+            low_card_efficiency: false,
             elevation_locked: false,
             elevation_lock_count: 0,
             expand_in_next_full_gc: false,
             last_gc_end_s: 0.0,
             background: None,
+            large: large::LargeObjects::new(
+                nclasses,
+                crate::sim::rng::stream(0, "gc-large-objects"),
+            ),
+            last_flows: Flows::zero(nclasses),
             datas,
             loh_end_size: 0.0,
         }
@@ -155,6 +169,21 @@ impl Gc {
     pub fn reset(&mut self) {
         let classes = self.heap.classes.clone();
         *self = Gc::from_tuning(self.tuning.clone(), self.pauses.clone(), classes);
+    }
+
+    /// Seeds the GC's random draws (which large objects are alive at a gen2) for run `seed`.
+    pub fn seed(&mut self, seed: u64) {
+        let threads = self.large.threads;
+        self.large = large::LargeObjects::new(
+            self.heap.classes.len(),
+            crate::sim::rng::stream(seed, "gc-large-objects"),
+        );
+        self.large.threads = threads;
+    }
+
+    /// Sets how many threads allocate (each holds its last large object when a GC runs).
+    pub fn set_allocating_threads(&mut self, threads: u32) {
+        self.large.threads = threads.max(1);
     }
 
     /// Current number of GC heaps.
@@ -235,6 +264,11 @@ impl Gc {
     /// Advances the heap by `dt` seconds of allocation at `flows`, ending at `now_s`.
     pub fn advance(&mut self, flows: &Flows, dt: f64, now_s: f64) {
         let loh_alloc = flows.loh_total() * dt;
+        self.large.advance(&self.heap, flows, dt);
+        if dt > 0.0 {
+            self.last_flows.soh.copy_from_slice(&flows.soh);
+            self.last_flows.loh.copy_from_slice(&flows.loh);
+        }
         let reused = self.heap.advance(flows, dt);
         self.mem
             .after_allocation(&self.heap, flows, loh_alloc, reused);
@@ -261,6 +295,12 @@ impl Gc {
     /// Memory committed by the GC (heap and bookkeeping), bytes: what the heap hard limit counts.
     pub fn committed_bytes(&self) -> f64 {
         self.mem.committed(&self.heap)
+    }
+
+    /// Whether small-object allocation is currently landing on memory that was never touched
+    /// (the heap is at its high-water mark, so every new page is a first-touch page fault).
+    pub fn allocating_into_fresh_memory(&self) -> bool {
+        self.mem.soh_slack(&self.heap) < 1.0
     }
 
     /// The GC's share of the process's resident memory, bytes: committed pages that were touched.

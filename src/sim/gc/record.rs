@@ -58,6 +58,9 @@ pub mod condemn_bits {
     pub const EXPAND: u32 = 0x2;
     /// Not enough room left on the ephemeral segment (or under the hard limit) for gen0's budget.
     pub const LOW_EPHEMERAL_SPACE: u32 = 0x10;
+    /// The previous gen0 GC found mostly useless cross-generation pointers through the card
+    /// table (low card efficiency): gen1, with promotion.
+    pub const LOW_CARD_EFFICIENCY: u32 = 0x20;
     /// gen1 too fragmented.
     pub const EPHEMERAL_FRAGMENTATION: u32 = 0x40;
     /// Raised to gen1 (low ephemeral space or high memory load) with gen2's budget used up: gen2.

@@ -67,6 +67,10 @@ pub struct StateSpec {
     pub update_per_record: f64,
     /// Size of one entry object, bytes (entries of 85,000 bytes or more go to the LOH).
     pub entry_bytes: f64,
+    /// Entries per chunk when the store holds its entries in fixed-size chunks filled in order
+    /// (summed over partitions filled at the same time); `None` for a hash table, whose bucket
+    /// array holds every entry.
+    pub chunk_entries: Option<f64>,
 }
 
 impl Default for StateSpec {
@@ -82,6 +86,7 @@ impl Default for StateSpec {
             update_per_s: 0.0,
             update_per_record: 0.0,
             entry_bytes: 512.0,
+            chunk_entries: None,
         }
     }
 }

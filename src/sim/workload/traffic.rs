@@ -33,7 +33,9 @@ pub enum RateProfile {
         /// Update interval, seconds.
         resolution_s: f64,
     },
-    /// On for the first `on_fraction` of every `period_s`, off (multiplier 0) for the rest.
+    /// On for the first `on_fraction` of every `period_s`, off for the rest. Unlike a profile that
+    /// merely drops to zero, the application itself is paused while off: it does no work, not even
+    /// a backlog (a batch driver that sleeps between bursts).
     DutyCycle {
         /// Period, seconds.
         period_s: f64,
@@ -177,6 +179,12 @@ impl Traffic {
             self.burst_until = self.burst_until.max(start + len);
             self.next_burst = start + draw_exp(&mut self.rng, b.mean_interval_s);
         }
+    }
+
+    /// Whether the application is paused at `t` (the off part of a duty cycle).
+    pub fn paused_at(&self, t: f64) -> bool {
+        matches!(self.spec.profile, RateProfile::DutyCycle { .. })
+            && self.profile_multiplier(t) == 0.0
     }
 
     /// Record rate at `t`, records per second. `t` must not decrease between calls.

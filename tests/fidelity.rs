@@ -1,0 +1,135 @@
+//! Fidelity: the GC model held against the real .NET runtimes.
+//!
+//! Every spec of the four lab datasets copied under `validation/lab/` (measured on .NET Core 3.1
+//! on two hosts, on .NET 8 with regions, and on .NET 8 Server GC with DATAS on and off) is
+//! predicted on its dataset's machine facts and compared with the median of the real
+//! repetitions. The tables are printed (run with `--nocapture` to see them) and the bounds below
+//! are asserted, so a change that makes the model worse fails CI.
+//!
+//! The targets are those of the fidelity issue: outcome agreement on every spec; median relative
+//! error of gen0, gen1 and gen2 counts each <= 10%; peak RSS median <= 5% and max <= 15%; total
+//! pause within a factor of 2 on at least 90% of the specs. Where the model does not meet a
+//! target yet, [`known_gap`] names the dataset and metric and holds the figure it reaches today
+//! as a ceiling, so the gap is visible here and can only shrink.
+
+use std::path::Path;
+
+use memsim::lab::compare::{DatasetComparison, METRICS, compare_dataset};
+
+/// The issue's target for one summary line.
+#[derive(Clone, Copy, Debug)]
+enum Target {
+    /// Median relative error at most this.
+    Median(f64),
+    /// Max relative error at most this.
+    Max(f64),
+}
+
+/// Targets per metric name (index into [`METRICS`]).
+const TARGETS: [(&str, Target); 5] = [
+    ("gen0_count", Target::Median(0.10)),
+    ("gen1_count", Target::Median(0.10)),
+    ("gen2_count", Target::Median(0.10)),
+    ("peak_rss_bytes", Target::Median(0.05)),
+    ("peak_rss_bytes", Target::Max(0.15)),
+];
+
+/// Share of specs whose total pause must be within a factor of 2 of the real one.
+const PAUSE_WITHIN_2X_SHARE: f64 = 0.90;
+
+/// Where the model is short of a target today: (dataset, metric, which statistic) → the ceiling
+/// it must stay under. Each entry is an open item of the fidelity work, not a tolerance.
+fn known_gap(dataset: &str, metric: &str, target: Target) -> Option<f64> {
+    match (dataset, metric, target) {
+        // One spec (a mixed batch whose LOH survivors fragment the heap) overshoots.
+        ("calibration", "peak_rss_bytes", Target::Max(_)) => Some(0.30),
+        ("calibration-netcore31-samehost", "peak_rss_bytes", Target::Max(_)) => Some(0.23),
+        // LOH churn on fresh pages: the share of each large object the allocator touches.
+        ("calibration-net8", "peak_rss_bytes", Target::Max(_)) => Some(0.25),
+        // DATAS: the cadence of gen1s raised by low card-table efficiency is not matched yet.
+        ("calibration-net8-datas", "gen0_count", Target::Median(_)) => Some(0.17),
+        ("calibration-net8-datas", "gen1_count", Target::Median(_)) => Some(0.30),
+        ("calibration-net8-datas", "gen2_count", Target::Median(_)) => Some(0.15),
+        ("calibration-net8-datas", "peak_rss_bytes", Target::Median(_)) => Some(0.09),
+        _ => None,
+    }
+}
+
+/// Pause target exceptions: dataset → the minimum share met today.
+fn known_pause_gap(_dataset: &str) -> Option<f64> {
+    None
+}
+
+fn dataset(name: &str) -> DatasetComparison {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("validation/lab")
+        .join(name);
+    let cmp = compare_dataset(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+    println!("== {name}\n{}", cmp.report());
+    cmp
+}
+
+fn check(name: &str) {
+    let cmp = dataset(name);
+    let mut failures = Vec::new();
+
+    let (agree, n) = cmp.outcome_agreement();
+    assert!(n > 0, "{name}: no specs compared");
+    if agree != n {
+        let wrong: Vec<&str> = cmp
+            .specs
+            .iter()
+            .filter(|s| !s.outcome_agrees())
+            .map(|s| s.spec.as_str())
+            .collect();
+        failures.push(format!("outcome agreement {agree}/{n}; wrong: {wrong:?}"));
+    }
+
+    for (metric, target) in TARGETS {
+        let i = METRICS.iter().position(|m| *m == metric).unwrap();
+        let (median, max) = cmp.error_stats(i);
+        let (value, bound, what) = match target {
+            Target::Median(b) => (median, b, "median"),
+            Target::Max(b) => (max, b, "max"),
+        };
+        let bound = known_gap(name, metric, target).unwrap_or(bound);
+        println!("{name}: {metric} {what} relative error {value:.3} (bound {bound:.3})");
+        if value > bound {
+            failures.push(format!(
+                "{metric} {what} relative error {value:.3} > {bound:.3}"
+            ));
+        }
+    }
+
+    let (within, n) = cmp.pause_agreement();
+    let share = within as f64 / n as f64;
+    let bound = known_pause_gap(name).unwrap_or(PAUSE_WITHIN_2X_SHARE);
+    println!("{name}: total pause within 2x on {within}/{n} (bound {bound:.2})");
+    if share + 1e-9 < bound {
+        failures.push(format!(
+            "total pause within 2x on {within}/{n} < {bound:.2}"
+        ));
+    }
+
+    assert!(failures.is_empty(), "{name}: {}", failures.join("; "));
+}
+
+#[test]
+fn netcore31_calibration() {
+    check("calibration");
+}
+
+#[test]
+fn netcore31_second_host() {
+    check("calibration-netcore31-samehost");
+}
+
+#[test]
+fn net8_regions() {
+    check("calibration-net8");
+}
+
+#[test]
+fn net8_server_datas() {
+    check("calibration-net8-datas");
+}

@@ -1,0 +1,412 @@
+//! The GC model's mechanisms, one by one, held against what the real runtimes did in the lab.
+//!
+//! Each test runs one lab workload (`validation/lab/<dataset>/specs/`) through the simulator on
+//! that dataset's machine facts and checks one rule of the runtime, with the figures measured in
+//! the lab traces (per-GC records of .NET Core 3.1.23 and .NET 8.0.4). Every number below is a
+//! measured value or range from those traces, quoted in the comment next to it.
+
+use std::path::Path;
+
+use memsim::lab::predict::predict_observed;
+use memsim::lab::{LabMachine, LabPrediction, LabSpec};
+use memsim::sim::gc::record::{GcKind, GcReason, GcRecord, condemn_bits};
+use memsim::sim::observe::{Collector, Summary};
+
+const MIB: f64 = 1024.0 * 1024.0;
+
+/// Datasets: .NET Core 3.1 (segments) and .NET 8 (regions) on the same host, and .NET 8 DATAS.
+const NETCORE31: &str = "calibration-netcore31-samehost";
+const NET8: &str = "calibration-net8";
+const NET8_DATAS: &str = "calibration-net8-datas";
+
+struct Run {
+    prediction: LabPrediction,
+    summary: Summary,
+    gcs: Vec<GcRecord>,
+}
+
+fn run(dataset: &str, spec: &str) -> Run {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("validation/lab")
+        .join(dataset);
+    let machine =
+        LabMachine::from_json(&std::fs::read_to_string(dir.join("machine.json")).unwrap()).unwrap();
+    let text = std::fs::read_to_string(dir.join("specs").join(format!("{spec}.spec"))).unwrap();
+    let spec = LabSpec::parse(&text, spec).unwrap();
+    let mut c = Collector::default();
+    let (prediction, summary) = predict_observed(&spec, &machine, &vec![], &mut c).unwrap();
+    Run {
+        prediction,
+        summary,
+        gcs: c.gcs,
+    }
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    assert!(!v.is_empty());
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+// ---------------------------------------------------------------------------------------------
+// Generations and promotion
+// ---------------------------------------------------------------------------------------------
+
+/// Objects that die young are collected in gen0 and never reach gen2: pure churn of 12 GiB in
+/// 2 KiB objects made 153 gen0 GCs, one gen1 (the runtime's first gen1 of a process) and no gen2
+/// on both runtimes, with the 80 MiB workstation gen0 budget.
+#[test]
+fn a_cohort_that_dies_young_never_reaches_gen2() {
+    for ds in [NETCORE31, NET8] {
+        let r = run(ds, "churn-2kb");
+        assert_eq!(r.prediction.gen2_count, 0, "{ds}");
+        assert!(r.prediction.gen1_count <= 1, "{ds}");
+        let gen2_max = r.gcs.iter().map(|g| g.gen_after[2]).fold(0.0, f64::max);
+        assert!(gen2_max < 1.0 * MIB, "{ds}: gen2 grew to {gen2_max}");
+        assert!(
+            (145..=160).contains(&r.prediction.gen0_count),
+            "{ds}: {}",
+            r.prediction.gen0_count
+        );
+        assert!(
+            r.gcs
+                .iter()
+                .all(|g| (g.gen0_budget / MIB - 80.0).abs() < 1.0),
+            "{ds}"
+        );
+    }
+}
+
+/// .NET Core 3.1 keeps gen0 survivors in gen0 unless they exceed 6% of the minimum gen0 budget
+/// (4.8 MiB at 80 MiB) or gen1 is smaller than that: 100% of 4,463 gen0 GCs followed this rule in
+/// the lab. Checked on every gen0 GC of a workload whose survivors hover around that threshold.
+#[test]
+fn segments_keep_small_gen0_survivors_in_gen0() {
+    let r = run(NETCORE31, "mode-wks-concurrent");
+    let m = 0.06 * 80.0 * MIB;
+    let mut checked = 0;
+    for w in r.gcs.windows(2) {
+        let (before, gc) = (&w[0], &w[1]);
+        if gc.generation != 0 || gc.kind != GcKind::Blocking {
+            continue;
+        }
+        let expect_promotion = gc.survived > m || before.gen_after[1] < m;
+        assert_eq!(
+            gc.promoted_up, expect_promotion,
+            "GC {}: survived {}",
+            gc.index, gc.survived
+        );
+        checked += 1;
+    }
+    assert!(checked >= 10, "only {checked} gen0 GCs");
+    // Both branches occur in this workload.
+    assert!(r.gcs.iter().any(|g| g.generation == 0 && !g.promoted_up));
+    assert!(r.gcs.iter().any(|g| g.generation == 0 && g.promoted_up));
+}
+
+/// On regions (.NET 8) the bytes promoted into gen2 by a blocking gen2 are charged to the gen2
+/// budget that GC sets, so a tiny gen2 with steady promotion condemns gen2 again and again
+/// ("gen2 too small"): midlife-100ms made 9 (8–10) gen2s on .NET 8 against 1 on 3.1.
+///
+/// (On 3.1 that single gen2 is partly an accident of the lab's harness: a dead, already promoted
+/// copy of its survivor array kept 2.7 MiB alive through one gen1, gen1 then stayed above the
+/// 4.8 MiB promotion threshold and gen0 survivors were never promoted again. The model has no
+/// such nepotism and gives a few more gen2s there, which this test does not hold it to.)
+#[test]
+fn regions_charge_in_gc_promotion_to_the_new_gen2_budget() {
+    let seg = run(NETCORE31, "midlife-100ms");
+    let reg = run(NET8, "midlife-100ms");
+    assert!(
+        reg.prediction.gen2_count >= 2 * seg.prediction.gen2_count,
+        "3.1 {} vs .NET 8 {}",
+        seg.prediction.gen2_count,
+        reg.prediction.gen2_count
+    );
+    assert!(
+        (6..=12).contains(&reg.prediction.gen2_count),
+        ".NET 8: {}",
+        reg.prediction.gen2_count
+    );
+    let too_small = reg
+        .gcs
+        .iter()
+        .filter(|g| g.generation == 2 && g.condemn_reasons & condemn_bits::GEN2_TOO_SMALL != 0)
+        .count();
+    assert!(
+        too_small >= 3,
+        "only {too_small} gen2s condemned as gen2-too-small"
+    );
+}
+
+/// On regions the gen1 budget is also charged with the gen0 survivors a gen1 GC promotes, so
+/// once more than gen1's budget (at most 6 MiB) survives per GC every GC becomes a gen1 ("gen1
+/// instead of gen0"): mixed-batch made 17 gen0 and 24 gen1 GCs on 3.1 but 1 and 40 on .NET 8,
+/// limit-pod-512-hl95 13/14 against 1/27 (medians of 3 runs, same host).
+#[test]
+fn regions_turn_gen0_gcs_into_gen1_under_steady_survival() {
+    let share = |p: &LabPrediction| p.gen1_count as f64 / (p.gen0_count + p.gen1_count) as f64;
+    for spec in ["mixed-batch", "limit-pod-512-hl95"] {
+        let seg = run(NETCORE31, spec).prediction;
+        let reg = run(NET8, spec).prediction;
+        println!(
+            "{spec} gen1 share: 3.1 {:.2}, .NET 8 {:.2}",
+            share(&seg),
+            share(&reg)
+        );
+        assert!(
+            share(&seg) < 0.7,
+            "{spec} 3.1 gen1 share {:.2}",
+            share(&seg)
+        );
+        assert!(
+            share(&reg) > 0.9,
+            "{spec} .NET 8 gen1 share {:.2}",
+            share(&reg)
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The large object heap
+// ---------------------------------------------------------------------------------------------
+
+/// LOH allocations count against the LOH budget (3 MiB when nothing survives) and exhausting it
+/// condemns gen2: 3,001 MiB in 1 MiB objects gave 976 (963–982) gen2s on 3.1, 3.06–3.12 MiB per
+/// cycle (the budget plus objects allocated around the GC), and 715 (714–720) on .NET 8, which
+/// lets one more object in per background GC (4.17–4.20 MiB per cycle). Held to 10%.
+#[test]
+fn loh_churn_triggers_a_gen2_per_loh_budget() {
+    let seg = run(NETCORE31, "loh-1mb-1000mbs");
+    let reg = run(NET8, "loh-1mb-1000mbs");
+    let g2 = |r: &Run| r.prediction.gen2_count as f64;
+    assert!((878.0..=1074.0).contains(&g2(&seg)), "3.1: {}", g2(&seg));
+    assert!((643.0..=787.0).contains(&g2(&reg)), ".NET 8: {}", g2(&reg));
+    for r in [&seg, &reg] {
+        let by_loh = r
+            .gcs
+            .iter()
+            .filter(|g| g.generation == 2 && g.reason == GcReason::AllocLarge)
+            .count() as f64;
+        assert!(
+            by_loh >= 0.95 * g2(r),
+            "{by_loh} of {} gen2s triggered by the LOH",
+            g2(r)
+        );
+    }
+}
+
+/// The LOH budget grows with the LOH's survivors, max((f(s)−1)·survived, survived/4, 3 MiB):
+/// with 10% of 1 MiB objects living ~500 ms, 1,500 MiB of LOH allocation took 71 (65–73) gen2s
+/// on 3.1, about 21 MiB per cycle, seven times the 3 MiB of pure churn. Held to 15%.
+#[test]
+fn loh_budget_grows_with_loh_survivors() {
+    let r = run(NETCORE31, "loh-survive-500ms");
+    let gen2 = r.prediction.gen2_count as f64;
+    let per_cycle = 1500.0 / gen2;
+    assert!(
+        (60.0..=82.0).contains(&gen2),
+        "{gen2} gen2s ({per_cycle:.1} MiB of LOH per gen2)"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pinning
+// ---------------------------------------------------------------------------------------------
+
+/// On segments, pinned pool buffers in gen0 are demoted: gen0 keeps the pins and the free space
+/// between them (112.6–113.3 MiB after every gen1 of pool-replace-5pct on 3.1) and new
+/// allocations refill the holes, so peak RSS stays at 144 MiB.
+#[test]
+fn segments_demote_pinned_buffers_and_reuse_the_holes() {
+    let r = run(NETCORE31, "pool-replace-5pct");
+    let gen0_after_gen1 = median(
+        r.gcs
+            .iter()
+            .filter(|g| g.generation == 1)
+            .map(|g| g.gen_after[0] / MIB)
+            .collect(),
+    );
+    assert!(
+        (80.0..=125.0).contains(&gen0_after_gen1),
+        "gen0 after gen1: {gen0_after_gen1:.1} MiB"
+    );
+    let rss = r.prediction.peak_rss_bytes / MIB;
+    assert!((125.0..=165.0).contains(&rss), "peak RSS {rss:.1} MiB");
+}
+
+/// On regions, a region holding a live pinned object cannot be compacted and is promoted whole:
+/// a fixed pool of pinned buffers (pool-4096x32k, 128 MiB) costs 15–31 MiB more RSS on .NET 8
+/// than on 3.1 (276 vs 244 MiB) with unchanged GC counts.
+#[test]
+fn regions_keep_pinned_regions_whole() {
+    let seg = run(NETCORE31, "pool-4096x32k").prediction;
+    let reg = run(NET8, "pool-4096x32k").prediction;
+    let extra = (reg.peak_rss_bytes - seg.peak_rss_bytes) / MIB;
+    assert!(
+        (5.0..=45.0).contains(&extra),
+        ".NET 8 − 3.1 peak RSS: {extra:.1} MiB"
+    );
+}
+
+/// On regions, a pool whose freshly pinned buffers land in every gen0 region keeps all regions:
+/// gen0's regions are promoted whole to gen1, and at the next GC, still pinned, to gen2, free
+/// space and all. Pinned objects promoted in place use none of gen2's budget, so gen1 GCs
+/// (raised by gen1's fragmentation) follow one another and gen2 grows by the whole of gen1 each
+/// time: pool-replace-5pct on .NET 8 made 1 gen0, 10 gen1 and 1 gen2 GCs, gen2 grew ≈ 70 MiB
+/// per gen1 and RSS reached 1,042 MiB, against 144 MiB on 3.1.
+#[test]
+fn regions_promote_pinned_regions_whole_and_fragment_gen2() {
+    let r = run(NET8, "pool-replace-5pct");
+    let p = &r.prediction;
+    assert!((8..=12).contains(&p.gen1_count), "gen1 {}", p.gen1_count);
+    assert!(p.gen2_count <= 2, "gen2 {}", p.gen2_count);
+    let gen1s: Vec<&GcRecord> = r.gcs.iter().filter(|g| g.generation == 1).collect();
+    let frag_raised = gen1s
+        .iter()
+        .filter(|g| g.condemn_reasons & condemn_bits::EPHEMERAL_FRAGMENTATION != 0)
+        .count();
+    assert!(
+        frag_raised >= gen1s.len() / 2,
+        "{frag_raised} of {} gen1s",
+        gen1s.len()
+    );
+    let growth: Vec<f64> = r
+        .gcs
+        .windows(2)
+        .filter(|w| w[1].generation == 1 && w[0].generation == 1)
+        .map(|w| (w[1].gen_after[2] - w[0].gen_after[2]) / MIB)
+        .collect();
+    let g = median(growth);
+    assert!((55.0..=90.0).contains(&g), "gen2 grows {g:.1} MiB per gen1");
+    let rss = p.peak_rss_bytes / MIB;
+    assert!((850.0..=1200.0).contains(&rss), "peak RSS {rss:.0} MiB");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hard limit and pod limit
+// ---------------------------------------------------------------------------------------------
+
+/// Under a heap hard limit, live data that cannot fit ends the process with a managed
+/// OutOfMemoryException after back-to-back full compacting GCs marked "before OOM": a 128 MiB
+/// limit with a growing live LOH failed at a heap of 111–123 MiB (87–96% of the limit).
+#[test]
+fn hard_limit_gives_a_managed_oom_after_last_ditch_full_gcs() {
+    for ds in [NETCORE31, NET8] {
+        let r = run(ds, "limit-128-loh-oom");
+        assert_eq!(r.prediction.outcome, "oom", "{ds}");
+        let last = r.gcs.last().unwrap();
+        assert_eq!(last.generation, 2, "{ds}");
+        assert!(last.compacting, "{ds}");
+        assert!(
+            r.gcs
+                .iter()
+                .any(|g| g.condemn_reasons & condemn_bits::BEFORE_OOM != 0),
+            "{ds}"
+        );
+        let share = r.prediction.peak_heap_after_gc_bytes / (128.0 * MIB);
+        assert!(
+            (0.80..=1.0).contains(&share),
+            "{ds}: heap at {share:.2} of the limit"
+        );
+    }
+}
+
+/// Under a hard limit the gen0 budget is exactly limit × 5/64 (10 MiB for 128 MiB, 20 MiB for
+/// 256 MiB), on both runtimes.
+#[test]
+fn hard_limit_sets_gen0_budget_to_five_64ths_of_the_limit() {
+    for ds in [NETCORE31, NET8] {
+        for (spec, budget) in [("limit-128-loh-oom", 10.0), ("limit-256-grow-oom", 20.0)] {
+            let r = run(ds, spec);
+            let first = r.gcs.first().unwrap().gen0_budget / MIB;
+            assert!((first - budget).abs() < 0.5, "{ds} {spec}: {first:.2} MiB");
+        }
+    }
+}
+
+/// A pod whose resident memory passes its limit is killed even though the heap never reaches its
+/// own hard limit: limit-pod-512-hl95 (pod 512 MiB, heap limit 486 MiB, 64 MiB native) was
+/// killed with the heap at 78–80% of its limit.
+#[test]
+fn pod_limit_kills_before_the_heap_limit_is_reached() {
+    for ds in [NETCORE31, NET8] {
+        let r = run(ds, "limit-pod-512-hl95");
+        assert_eq!(r.prediction.outcome, "killed", "{ds}");
+        let share = r.prediction.peak_heap_after_gc_bytes / (486.0 * MIB);
+        assert!(share < 0.9, "{ds}: heap at {share:.2} of its limit");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Server GC and DATAS
+// ---------------------------------------------------------------------------------------------
+
+/// Server GC without a limit on this host reads a 1,280 MiB gen0 budget per heap, so one heap
+/// collects every 1,233–1,246 MiB allocated.
+#[test]
+fn server_gc_gen0_budget_is_1280_mib_per_heap() {
+    for ds in [NETCORE31, NET8] {
+        let r = run(ds, "mode-server-1heap");
+        let b = r.gcs.first().unwrap().gen0_budget / MIB;
+        assert!((b - 1280.0).abs() < 1.0, "{ds}: {b:.1} MiB");
+    }
+}
+
+/// DATAS starts the gen0 budget at 2.5 MiB and then moves it towards about half of gen2's size
+/// after each gen2 (fit T = 2.17 MiB + 0.485 × gen2, R² = 0.97); the heap count stays at 1 on two
+/// cores. Checked on a state that grows from 0 to 600 MiB.
+#[test]
+fn datas_budget_follows_the_live_gen2() {
+    let r = run(NET8_DATAS, "datas-grow-on");
+    let first = r.gcs.first().unwrap();
+    assert!(
+        (first.gen0_budget / MIB - 2.5).abs() < 0.01,
+        "first budget {}",
+        first.gen0_budget
+    );
+    assert!(r.gcs.iter().all(|g| g.heaps == 1));
+    // Once gen2 is large, the budget sits near half of it.
+    let late: Vec<f64> = r
+        .gcs
+        .iter()
+        .filter(|g| g.gen_after[2] > 100.0 * MIB)
+        .map(|g| g.gen0_budget / (2.17 * MIB + 0.485 * g.gen_after[2]))
+        .collect();
+    assert!(late.len() >= 5, "gen2 never grew past 100 MiB");
+    let ratio = median(late);
+    assert!(
+        (0.6..=1.4).contains(&ratio),
+        "budget / fitted target: {ratio:.2}"
+    );
+    // And resident memory is a fraction of what DATAS off gives on the same workload.
+    let off = run(NET8_DATAS, "datas-bursty-off")
+        .prediction
+        .peak_rss_bytes;
+    let on = run(NET8_DATAS, "datas-bursty-on").prediction.peak_rss_bytes;
+    assert!(
+        on < off / 3.0,
+        "DATAS on {:.0} MiB vs off {:.0} MiB",
+        on / MIB,
+        off / MIB
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Allocation speed
+// ---------------------------------------------------------------------------------------------
+
+/// Allocation into never-touched memory is paced by first-touch page faults, and two threads
+/// faulting at once contend: datas-bursty-off asks for 1,500 MiB/s in 250 ms bursts (2,250 MiB in
+/// 6 s) on two Server GC heaps that never collect, and the runtime managed 1,505–2,035 MiB
+/// (median 1,527), spending 1.34 ms of system CPU per fresh MiB.
+#[test]
+fn first_touch_page_faults_cap_allocation_into_fresh_memory() {
+    let r = run(NET8_DATAS, "datas-bursty-off");
+    // The workload's own allocations, without the 100 MiB state built at start-up.
+    let allocated = r.summary.allocated_bytes / MIB - 100.0;
+    assert!(
+        (1400.0..=2100.0).contains(&allocated),
+        "{allocated:.0} MiB allocated"
+    );
+    assert_eq!(r.prediction.gen0_count, 0);
+}
