@@ -708,32 +708,6 @@ pub fn closest(key: &str) -> Option<&'static str> {
         .map(|(_, k)| k)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn keys_are_unique_sorted_within_sections_and_documented() {
-        let mut seen = std::collections::BTreeSet::new();
-        for k in KEYS {
-            assert!(seen.insert(k.key), "duplicate key {}", k.key);
-            assert!(!k.doc.is_empty(), "{} has no doc", k.key);
-            assert!(k.key.contains('.'), "{} has no section", k.key);
-        }
-    }
-
-    #[test]
-    fn closest_key_suggests_the_intended_one() {
-        assert_eq!(closest("pod.limit.memory"), Some("pod.limits.memory"));
-        assert_eq!(
-            closest("workload.record_per_second"),
-            Some("workload.records_per_second")
-        );
-        assert!(is_section("pod.limits") && !is_section("pod.limits.memory"));
-        assert_eq!(edit_distance("kitten", "sitting"), 3);
-    }
-}
-
 impl Kind {
     /// How a value of this kind is written, with its unit, for the scenario reference.
     pub fn describe(&self) -> String {
@@ -813,4 +787,30 @@ pub fn reference_markdown() -> String {
     }
     flush(&mut out, &mut nested);
     out.trim_start().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_unique_sorted_within_sections_and_documented() {
+        let mut seen = std::collections::BTreeSet::new();
+        for k in KEYS {
+            assert!(seen.insert(k.key), "duplicate key {}", k.key);
+            assert!(!k.doc.is_empty(), "{} has no doc", k.key);
+            assert!(k.key.contains('.'), "{} has no section", k.key);
+        }
+    }
+
+    #[test]
+    fn closest_key_suggests_the_intended_one() {
+        assert_eq!(closest("pod.limit.memory"), Some("pod.limits.memory"));
+        assert_eq!(
+            closest("workload.record_per_second"),
+            Some("workload.records_per_second")
+        );
+        assert!(is_section("pod.limits") && !is_section("pod.limits.memory"));
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+    }
 }
