@@ -1,9 +1,13 @@
 //! Developer tool: predicts one lab spec and prints every GC.
 use memsim::lab::{LabMachine, LabSpec};
 fn main() {
+    let net9 = std::env::var("NET9").is_ok();
     let args: Vec<String> = std::env::args().collect();
     let spec_path = std::path::Path::new(&args[1]);
-    let machine = LabMachine::from_json(&std::fs::read_to_string(&args[2]).unwrap()).unwrap();
+    let mut machine = LabMachine::from_json(&std::fs::read_to_string(&args[2]).unwrap()).unwrap();
+    if net9 {
+        machine.profile = memsim::sim::gc::GcProfile::Net9;
+    }
     let stem = spec_path.file_stem().unwrap().to_str().unwrap();
     let spec = LabSpec::parse(&std::fs::read_to_string(spec_path).unwrap(), stem).unwrap();
     let mut c = memsim::sim::observe::Collector::default();

@@ -47,17 +47,22 @@ fn known_gap(dataset: &str, metric: &str, target: Target) -> Option<f64> {
         // LOH churn on fresh pages: the share of each large object the allocator touches.
         ("calibration-net8", "peak_rss_bytes", Target::Max(_)) => Some(0.25),
         // DATAS: the cadence of gen1s raised by low card-table efficiency is not matched yet.
-        ("calibration-net8-datas", "gen0_count", Target::Median(_)) => Some(0.17),
-        ("calibration-net8-datas", "gen1_count", Target::Median(_)) => Some(0.30),
+        ("calibration-net8-datas", "gen0_count", Target::Median(_)) => Some(0.15),
         ("calibration-net8-datas", "gen2_count", Target::Median(_)) => Some(0.15),
-        ("calibration-net8-datas", "peak_rss_bytes", Target::Median(_)) => Some(0.09),
+        ("calibration-net8-datas", "peak_rss_bytes", Target::Median(_)) => Some(0.06),
         _ => None,
     }
 }
 
 /// Pause target exceptions: dataset → the minimum share met today.
-fn known_pause_gap(_dataset: &str) -> Option<f64> {
-    None
+fn known_pause_gap(dataset: &str) -> Option<f64> {
+    match dataset {
+        // The slower of the two 3.1 hosts: a pinned pool demoted and re-promoted between gen0
+        // and gen1, and a survivor-threshold knife edge (midlife-bytes-64mb), cost a blocking
+        // gen2 or a gen1 cadence the model misses.
+        "calibration" => Some(0.88),
+        _ => None,
+    }
 }
 
 fn dataset(name: &str) -> DatasetComparison {

@@ -410,3 +410,44 @@ fn first_touch_page_faults_cap_allocation_into_fresh_memory() {
     );
     assert_eq!(r.prediction.gen0_count, 0);
 }
+
+/// .NET 9 (modelled, not validated): DATAS caps the total gen0 budget by
+/// BCD = clamp(15/√S_MiB, 0.1, 10) · S of the stable SOH size S (gen2 and its budget), where
+/// .NET 8.0.4 capped it at half of gen2. With 50–500 MiB of gen2 the .NET 9 budget is above
+/// gen2's size, so the same workload makes far fewer gen0 GCs, and .NET 9 may grow to the
+/// second heap on two CPUs where .NET 8 stays at one.
+#[test]
+fn net9_datas_budget_follows_the_bcd_rule() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("validation/lab")
+        .join(NET8_DATAS);
+    let mut machine =
+        LabMachine::from_json(&std::fs::read_to_string(dir.join("machine.json")).unwrap()).unwrap();
+    let text = std::fs::read_to_string(dir.join("specs/datas-grow-on.spec")).unwrap();
+    let spec = LabSpec::parse(&text, "datas-grow-on").unwrap();
+    let mut net8 = Collector::default();
+    let (p8, _) = predict_observed(&spec, &machine, &vec![], &mut net8).unwrap();
+    machine.profile = memsim::sim::gc::GcProfile::Net9;
+    let mut net9 = Collector::default();
+    let (p9, _) = predict_observed(&spec, &machine, &vec![], &mut net9).unwrap();
+    let ratio = |c: &Collector| {
+        median(
+            c.gcs
+                .iter()
+                .filter(|g| g.gen_after[2] > 50.0 * MIB)
+                .map(|g| g.gen0_budget * g.heaps as f64 / g.gen_after[2])
+                .collect(),
+        )
+    };
+    let (r8, r9) = (ratio(&net8), ratio(&net9));
+    println!("gen0 budget / gen2: .NET 8 {r8:.2}, .NET 9 {r9:.2}");
+    assert!(r8 < 0.8, ".NET 8 {r8:.2}");
+    assert!(r9 > 0.8, ".NET 9 {r9:.2}");
+    assert!(
+        p9.gen0_count < p8.gen0_count,
+        "{} vs {}",
+        p9.gen0_count,
+        p8.gen0_count
+    );
+    assert!(net8.gcs.iter().all(|g| g.heaps == 1));
+}

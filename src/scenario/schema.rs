@@ -708,6 +708,87 @@ pub fn closest(key: &str) -> Option<&'static str> {
         .map(|(_, k)| k)
 }
 
+impl Kind {
+    /// How a value of this kind is written, with its unit, for the scenario reference.
+    pub fn describe(&self) -> String {
+        match self {
+            Kind::Bytes => "size".into(),
+            Kind::BytesOrUnbounded => "size or `unbounded`".into(),
+            Kind::ByteCount => "bytes (number)".into(),
+            Kind::Duration => "duration".into(),
+            Kind::Float { min, max } => match (*min, *max) {
+                (lo, hi) if lo == 0.0 && hi == 1.0 => "fraction 0–1".into(),
+                (lo, hi) if hi == f64::MAX => format!("number ≥ {lo}"),
+                (lo, hi) => format!("number {lo}–{hi}"),
+            },
+            Kind::Int { min, max } => {
+                if *max == i64::MAX {
+                    format!("integer ≥ {min}")
+                } else {
+                    format!("integer {min}–{max}")
+                }
+            }
+            Kind::Bool => "`true` / `false`".into(),
+            Kind::Enum(words) => words
+                .iter()
+                .map(|w| format!("`{w}`"))
+                .collect::<Vec<_>>()
+                .join(" / "),
+            Kind::Text => "text".into(),
+            Kind::Tables(_) => "array of tables".into(),
+        }
+    }
+}
+
+/// The scenario reference as Markdown: one table per section with every key, how its value is
+/// written (and so its unit), its default and what it means; array-of-tables keys list their
+/// fields below the table.
+pub fn reference_markdown() -> String {
+    let mut out = String::new();
+    let mut section = "";
+    let mut nested: Vec<(&str, &[Field])> = Vec::new();
+    let flush = |out: &mut String, nested: &mut Vec<(&str, &[Field])>| {
+        for (k, fields) in nested.drain(..) {
+            out.push_str(&format!("\nEach entry of `{k}`:\n\n| field | value | required | meaning |\n|---|---|---|---|\n"));
+            for f in fields {
+                out.push_str(&format!(
+                    "| `{}` | {} | {} | {} |\n",
+                    f.name,
+                    f.kind.describe(),
+                    if f.required { "yes" } else { "no" },
+                    f.doc.replace('|', "\\|")
+                ));
+            }
+        }
+    };
+    for k in KEYS {
+        let s = k.key.split('.').next().unwrap_or("");
+        if s != section {
+            flush(&mut out, &mut nested);
+            section = s;
+            out.push_str(&format!(
+                "\n#### `[{s}]`\n\n| key | value | default | meaning |\n|---|---|---|---|\n"
+            ));
+        }
+        if let Kind::Tables(fields) = k.kind {
+            nested.push((k.key, fields));
+        }
+        out.push_str(&format!(
+            "| `{}` | {} | {} | {} |\n",
+            k.key,
+            k.kind.describe(),
+            match k.default {
+                None => "—".to_string(),
+                Some("") => "`\"\"`".to_string(),
+                Some(d) => format!("`{d}`"),
+            },
+            k.doc.replace('|', "\\|")
+        ));
+    }
+    flush(&mut out, &mut nested);
+    out.trim_start().to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -771,7 +771,8 @@ impl<'a> Simulation<'a> {
             self.queue
                 .schedule(SimTime::from_secs_f64(end), Ev::BackgroundEnd);
         }
-        // The application is stopped for the pause; time passes, lifetimes still run out.
+        // The application is stopped for the pause; time passes and lifetimes measured in time
+        // still run out, but lifetimes measured in allocation do not (nothing is allocated).
         let pause = col.pause_s;
         self.pause_total += pause;
         self.pause_in_interval += pause;
@@ -779,6 +780,11 @@ impl<'a> Simulation<'a> {
             let saved = std::mem::replace(&mut self.flows, Flows::zero(self.classes.n));
             for (i, h) in saved.hazard.iter().enumerate() {
                 self.flows.hazard[i] = *h;
+            }
+            for &(c, life, _) in &self.classes.shares {
+                if matches!(life, Lifetime::MeanAllocatedBytes(_)) {
+                    self.flows.hazard[c] = 0.0;
+                }
             }
             self.gc.advance(&self.flows, pause, self.now + pause);
             if !self.spec.workload.unthrottled {

@@ -6,6 +6,7 @@
 
 use super::budget::{self, SurvivalFacts};
 use super::condemn::Decision;
+use super::datas::DatasRules;
 use super::heap::{Death, GEN0, GEN1, GEN2, Holder, LOH, NGEN, Placement};
 use super::pause::{GcWork, PauseKind};
 use super::record::{GcKind, GcReason, GcRecord, condemn_bits};
@@ -25,6 +26,10 @@ impl Gc {
     pub fn collect(&mut self, now_s: f64, reason: GcReason, env: &GcEnv) -> Collection {
         let mut out = Collection::default();
         let mut t = now_s;
+        // DATAS applies a new heap count at the start of a GC; the budgets left stay as totals.
+        if let Some(ds) = self.datas.as_mut() {
+            self.heaps = ds.next_heap_count(self.heaps);
+        }
         // The budget that triggered is used up (flows reach it only to within rounding).
         match reason {
             GcReason::AllocSmall => {
@@ -596,7 +601,7 @@ impl Gc {
         self.last_gc_end_s = now_s + pause;
         self.running_amount = self.heap.gens[GEN0].remaining;
         if let Some(ds) = self.datas.as_mut() {
-            ds.note_gc(now_s, pause, n);
+            ds.note_gc(now_s, pause, n, heaps);
         }
         let heap_after = self.heap.total_size();
         self.note_pause(pause, heap_after);
@@ -665,7 +670,14 @@ impl Gc {
         if self.gen0_reduction_count > 0 && !self.tuning.datas {
             b0 = b0.min(self.tuning.gen0_min.max(self.tuning.gen0_max / 3.0));
         }
-        if self.tuning.datas {
+        if let Some(ds) = self.datas.as_ref().filter(|d| d.rules == DatasRules::Net9) {
+            let cap = ds.gen0_cap_per_heap(
+                self.heaps,
+                self.heap.gens[GEN1].size(),
+                self.tuning.gen1_min * per_heap,
+            );
+            b0 = self.tuning.gen0_min.max(b0.min(cap));
+        } else if self.tuning.datas {
             // DATAS caps gen0 at half of gen2 and the LOH as each was right after its last
             // collection (promotions since do not count). gen1 is not part of it: in the lab's
             // .NET 8.0.4 traces the converged budget is 0.5 x (gen2 + LOH) at every epoch
@@ -783,6 +795,11 @@ impl Gc {
         );
         if regions {
             self.heap.gens[GEN2].remaining -= in2;
+        }
+        if let Some(ds) = self.datas.as_mut() {
+            // .NET 9 DATAS: the stable SOH size is gen2 and its budget after each gen2.
+            let g2 = &self.heap.gens[GEN2];
+            ds.stable_soh_bytes = Some(g2.obj + g2.desired);
         }
         set_budget(
             &mut self.heap.gens[LOH],

@@ -134,7 +134,14 @@ impl Gc {
             heap.gens[g].desired = min * n;
             heap.gens[g].remaining = min * n;
         }
-        let datas = tuning.datas.then(|| datas::Datas::new(tuning.max_heaps));
+        let rules = if tuning.profile.datas_default_for_server() {
+            datas::DatasRules::Net9
+        } else {
+            datas::DatasRules::Net8
+        };
+        let datas = tuning
+            .datas
+            .then(|| datas::Datas::new(tuning.max_heaps, rules));
         Gc {
             gen0_smoothed: tuning.gen0_min,
             loh_smoothed: tuning.loh_min,

@@ -308,7 +308,10 @@ fn gen0_bounds(
     if hard_limit.is_some() {
         gen0_max = gen0_max.min(seg_size / 4.0);
     }
-    if let Some(cap) = settings.gen0_max_budget {
+    // `GCGen0MaxBudget`; under DATAS only .NET 10 honours it.
+    if let Some(cap) = settings.gen0_max_budget
+        && (!datas || settings.profile == GcProfile::Net10)
+    {
         gen0_max = gen0_max.min(cap as f64);
     }
     let gen0_min = gen0_min.min(gen0_max);
