@@ -451,3 +451,38 @@ fn net9_datas_budget_follows_the_bcd_rule() {
     );
     assert!(net8.gcs.iter().all(|g| g.heaps == 1));
 }
+
+/// Near 85% memory load the runtime trims the gen0 budget towards zero without a floor
+/// (`trim_youngest_desired`), yet every allocating thread still takes a whole 8 KiB allocation
+/// quantum per GC: a Server GC pod that lives at that load collects very often but keeps
+/// allocating, and its run completes.
+#[test]
+fn gen0_budget_trimmed_by_memory_load_keeps_an_allocation_quantum() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let sets: Vec<String> = [
+        "gc.profile=net8",
+        "gc.mode=server",
+        "gc.heap_hard_limit_percent=90",
+        "pod.requests.memory=2Gi",
+        "pod.limits.memory=2Gi",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let mut scenario = memsim::scenario::load_scenario(
+        &root.join("scenarios/taskmanager-limit-gc-sweep.toml"),
+        &sets,
+        None,
+    )
+    .unwrap();
+    scenario.spec.seed = 14486133556280910093;
+    let mut c = Collector::default();
+    let summary = memsim::sim::simulate(&scenario.spec, &mut c);
+    assert!(summary.simulated_s > 3600.0);
+    let smallest = c.gcs.iter().map(|g| g.gen0_budget).fold(f64::MAX, f64::min);
+    assert!(smallest >= 8192.0, "gen0 budget fell to {smallest} bytes");
+    assert!(
+        smallest < 1024.0 * 1024.0,
+        "the load never trimmed the budget (smallest {smallest} bytes)"
+    );
+}

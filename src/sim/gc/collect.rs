@@ -21,6 +21,10 @@ const FRAG_LIMIT: [(f64, f64); 3] = [(40_000.0, 0.5), (80_000.0, 0.5), (200_000.
 /// (`demotion_pinned_ratio_th`).
 const PINNED_REGION_SHARE: f64 = 0.01;
 
+/// Smallest piece of gen0 an allocating thread takes from the GC at a time (the allocation
+/// quantum), bytes: the budget is checked only when a thread needs a new piece.
+const ALLOCATION_QUANTUM: f64 = 8192.0;
+
 impl Gc {
     /// Runs the GC(s) that an allocation trigger causes at `now_s` and returns what happened.
     pub fn collect(&mut self, now_s: f64, reason: GcReason, env: &GcEnv) -> Collection {
@@ -845,7 +849,10 @@ impl Gc {
             if d < per_heap_budget {
                 self.gen0_reduction_count = 2;
             }
-            return d.max(self.tuning.gen0_min.min(d));
+            // The trim has no floor in the runtime: near 85% load the budget goes towards zero,
+            // but each allocating thread still takes a whole allocation quantum (8 KiB) before
+            // the budget is checked again.
+            return d.max(ALLOCATION_QUANTUM);
         }
         per_heap_budget
     }
