@@ -5,6 +5,7 @@ mod config;
 mod lab;
 mod run;
 mod util;
+mod workloads;
 
 use util::{TestDir, assert_one_error};
 
