@@ -14,6 +14,7 @@
 
 pub mod atomic;
 pub mod csv;
+pub mod timeseries_plot;
 
 use std::fs::File;
 use std::io::{self, BufWriter};
