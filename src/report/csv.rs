@@ -26,6 +26,7 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use crate::sim::RunSpec;
+use crate::sim::gc::record::condemn_bits;
 use crate::sim::observe::{Components, GcRecord, Observer, RunEvent, Sample, Summary};
 
 /// File name of the time series.
@@ -143,8 +144,10 @@ pub const TIMESERIES_COLUMNS: [&str; 33] = [
 /// `promoted_bytes` (moved to an older generation); `gen0_after_bytes`..`loh_after_bytes`
 /// (generation sizes after the GC); `fragmentation_after_bytes` (free space after the GC);
 /// `gen0_budget_bytes` (per heap); `compacting` (`1` compacted, `0` swept);
-/// `committed_after_bytes` (memory committed by the GC afterwards); `heaps` (GC heaps).
-pub const GC_EVENTS_COLUMNS: [&str; 20] = [
+/// `committed_after_bytes` (memory committed by the GC afterwards); `heaps` (GC heaps);
+/// `condemned_because` (why this generation: `budget`, or the runtime's condemn reasons joined
+/// with `+`, e.g. `low_ephemeral_space+gen2_budget_exhausted`).
+pub const GC_EVENTS_COLUMNS: [&str; 21] = [
     "index",
     "time_s",
     "generation",
@@ -165,6 +168,7 @@ pub const GC_EVENTS_COLUMNS: [&str; 20] = [
     "compacting",
     "committed_after_bytes",
     "heaps",
+    "condemned_because",
 ];
 
 /// Columns of `events.csv`, one row per lifecycle event.
@@ -424,7 +428,8 @@ pub fn gc_event_row(g: &GcRecord) -> String {
         .bytes(g.gen0_budget)
         .flag(g.compacting)
         .bytes(g.committed_after)
-        .count(u64::from(g.heaps));
+        .count(u64::from(g.heaps))
+        .text(&condemn_bits::describe(g.condemn_reasons));
     r.finish()
 }
 
@@ -723,7 +728,7 @@ mod tests {
         assert_eq!(
             l[1],
             "7,1.234568,2,background,alloc_large,4.250,120.000,104857600,52428801,1048576,\
-             524288,0,1,2,3,4096,6291456,0,60000000,2"
+             524288,0,1,2,3,4096,6291456,0,60000000,2,budget"
         );
         assert_eq!(l.len(), 2);
     }

@@ -208,7 +208,7 @@ fn inconsistent_workload_settings_are_one_error_line() {
 
 #[test]
 fn every_workload_key_is_documented() {
-    let docs = fs::read_to_string(repo("docs/README-workloads.md")).unwrap();
+    let docs = fs::read_to_string(repo("README.md")).unwrap();
     let sections = [
         "network.",
         "checkpoint.",
@@ -224,7 +224,7 @@ fn every_workload_key_is_documented() {
     {
         assert!(
             docs.contains(&format!("`{}`", k.key)),
-            "docs/README-workloads.md does not document `{}`",
+            "README.md does not document `{}`",
             k.key
         );
     }
