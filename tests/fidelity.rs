@@ -1,9 +1,11 @@
 //! Fidelity: the GC model held against the real .NET runtimes.
 //!
-//! Every spec of the four lab datasets copied under `validation/lab/` (measured on .NET Core 3.1
-//! on two hosts, on .NET 8 with regions, and on .NET 8 Server GC with DATAS on and off) is
-//! predicted on its dataset's machine facts and compared with the median of the real
-//! repetitions. The tables are printed (run with `--nocapture` to see them) and the bounds below
+//! Every spec of the lab datasets copied under `validation/lab/` is predicted on its dataset's
+//! machine facts and compared with the median of the real repetitions: the four calibration sets
+//! (.NET Core 3.1 on two hosts, .NET 8 with regions, .NET 8 Server GC with DATAS on and off), the
+//! two holdout sets (16 workloads written after the model and scored once before any change to
+//! it, on 3.1 and on 8) and the object-size probes (the same workload with objects of 32 B to
+//! 2 KiB, on 3.1 and on 8). The tables are printed (run with `--nocapture` to see them) and the bounds below
 //! are asserted, so a change that makes the model worse fails CI.
 //!
 //! The targets are those of the fidelity issue: outcome agreement on every spec; median relative
@@ -50,6 +52,15 @@ fn known_gap(dataset: &str, metric: &str, target: Target) -> Option<f64> {
         ("calibration-net8-datas", "gen0_count", Target::Median(_)) => Some(0.15),
         ("calibration-net8-datas", "gen2_count", Target::Median(_)) => Some(0.15),
         ("calibration-net8-datas", "peak_rss_bytes", Target::Median(_)) => Some(0.06),
+        // Holdout, 3.1: gen2 counts of 1–5 where one GC more or less is 20–100%; a 192 MiB hard
+        // limit whose steady state sits within a few MiB of the low-ephemeral-space threshold.
+        ("holdout-netcore31", "gen2_count", Target::Median(_)) => Some(0.18),
+        ("holdout-netcore31", "peak_rss_bytes", Target::Max(_)) => Some(0.16),
+        // Holdout, 8: a pool that pins fresh 16 KiB buffers fragments regions until the runtime
+        // runs blocking gen2s for fragmentation and the heap grows to 440 MB; the model compacts.
+        ("holdout-net8", "peak_rss_bytes", Target::Max(_)) => Some(0.23),
+        // Probe, 8: one gen0 GC against one or two (a 33% median on counts that small).
+        ("probe-object-size-net8", "gen0_count", Target::Median(_)) => Some(0.34),
         _ => None,
     }
 }
@@ -57,10 +68,10 @@ fn known_gap(dataset: &str, metric: &str, target: Target) -> Option<f64> {
 /// Pause target exceptions: dataset → the minimum share met today.
 fn known_pause_gap(dataset: &str) -> Option<f64> {
     match dataset {
-        // The slower of the two 3.1 hosts: a pinned pool demoted and re-promoted between gen0
-        // and gen1, and a survivor-threshold knife edge (midlife-bytes-64mb), cost a blocking
-        // gen2 or a gen1 cadence the model misses.
-        "calibration" => Some(0.88),
+        // Holdout (recorded on a loaded host, so its pauses are noisier than the calibration
+        // sets'): the pool fragmentation above, and gen1 cadences under a hard limit.
+        "holdout-netcore31" => Some(0.75),
+        "holdout-net8" => Some(0.62),
         _ => None,
     }
 }
@@ -137,4 +148,24 @@ fn net8_regions() {
 #[test]
 fn net8_server_datas() {
     check("calibration-net8-datas");
+}
+
+#[test]
+fn netcore31_holdout() {
+    check("holdout-netcore31");
+}
+
+#[test]
+fn net8_holdout() {
+    check("holdout-net8");
+}
+
+#[test]
+fn netcore31_object_size_probe() {
+    check("probe-object-size-netcore31");
+}
+
+#[test]
+fn net8_object_size_probe() {
+    check("probe-object-size-net8");
 }

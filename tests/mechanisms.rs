@@ -486,3 +486,24 @@ fn gen0_budget_trimmed_by_memory_load_keeps_an_allocation_quantum() {
         "the load never trimmed the budget (smallest {smallest} bytes)"
     );
 }
+
+/// Under a hard limit the runtime checks the ephemeral space against what is left to commit
+/// (`limit - total committed`, two gen0 minimum budgets needed): with 200 MiB of state under a
+/// 256 MiB limit, 75 of the 87–88 GCs of limit-256-state200 condemned gen1 for low ephemeral
+/// space, on both runtimes.
+#[test]
+fn a_heap_near_its_hard_limit_condemns_gen1_for_low_ephemeral_space() {
+    for ds in [NETCORE31, NET8] {
+        let r = run(ds, "limit-256-state200");
+        let n = r.gcs.len() as f64;
+        let low = r
+            .gcs
+            .iter()
+            .filter(|g| g.condemn_reasons & condemn_bits::LOW_EPHEMERAL_SPACE != 0)
+            .count() as f64;
+        assert!(
+            (0.75..=0.95).contains(&(low / n)),
+            "{ds}: {low} of {n} GCs for low ephemeral space"
+        );
+    }
+}

@@ -154,7 +154,7 @@ impl Gc {
                 let room = self.hard_limit_room() - self.mem.soh_slack(&self.heap);
                 self.heap.gens[LOH].free < need && room < need
             }
-            _ => self.low_ephemeral_space(),
+            _ => self.ephemeral_short(true),
         }
     }
 
@@ -180,22 +180,6 @@ impl Gc {
             }
         }
         objs
-    }
-
-    /// All objects, live or dead, in the condemned small-object generations.
-    fn condemned_objects(&self, n: usize) -> f64 {
-        let dead_size = self
-            .heap
-            .classes
-            .first()
-            .map(|c| c.object_bytes)
-            .unwrap_or(256.0)
-            .max(16.0);
-        let mut objs = 0.0;
-        for g in 0..=n.min(GEN2) {
-            objs += self.heap.gens[g].dead() / dead_size;
-        }
-        objs + self.marked_objects(n)
     }
 
     /// Entries of the mark list per heap: when a GC marks more objects, its plan phase walks every
@@ -343,6 +327,7 @@ impl Gc {
                     work.pinned += live;
                 } else if class.placement == Placement::Scattered {
                     work.scattered += live;
+                    work.scattered_objects += live / class.object_bytes.max(16.0);
                 } else {
                     work.packed += live;
                 }
@@ -370,7 +355,7 @@ impl Gc {
         self.low_card_efficiency = self.card_efficiency_is_low(n);
         let mark_list_overflow = self.marked_objects(n) / per_heap > self.mark_list_entries();
         if n == 2 || self.background.is_some() || mark_list_overflow {
-            work.walked_objects = self.condemned_objects(n.min(1));
+            work.walked_bytes = (0..=n.min(1)).map(|g| self.heap.gens[g].size()).sum();
         }
 
         // Plan and relocate.

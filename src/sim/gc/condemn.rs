@@ -33,9 +33,19 @@ impl Gc {
     }
 
     /// `ephemeral_gen_fit_p(tuning_deciding_condemned_gen)` is false: not enough room after the
-    /// allocation end of the ephemeral segment (or under the hard limit) for two gen0 minimum
-    /// budgets.
+    /// allocation end of the ephemeral segment, or under the hard limit, for two gen0 minimum
+    /// budgets. Under a hard limit the runtime (3.1's `sufficient_space_end_seg`, and regions'
+    /// `sufficient_space_regions`) compares what is left to commit, `limit - total committed`,
+    /// with the requirement: memory committed ahead of the allocator earns no credit, so a heap
+    /// whose live data plus gen0 sits within two gen0 budgets of the limit condemns gen1.
     pub(crate) fn low_ephemeral_space(&self) -> bool {
+        self.ephemeral_short(false)
+    }
+
+    /// Whether the ephemeral generations are short of room for two gen0 minimum budgets; with
+    /// `credit_slack`, committed but unused small-object space counts as room (what an
+    /// allocation can still use).
+    pub(crate) fn ephemeral_short(&self, credit_slack: bool) -> bool {
         let per_heap = self.heaps as f64;
         let g = &self.heap.gens;
         let required = (2.0 * self.tuning.gen0_min).max(self.end_space_after_gc());
@@ -49,7 +59,14 @@ impl Gc {
             HeapLayout::Regions => true,
         };
         let limit_ok = match self.tuning.hard_limit {
-            Some(_) => self.hard_limit_room() / per_heap > required,
+            Some(_) => {
+                let slack = if credit_slack {
+                    0.0
+                } else {
+                    self.mem.soh_slack(&self.heap)
+                };
+                (self.hard_limit_room() - slack) / per_heap > required
+            }
             None => true,
         };
         !(segment_ok && limit_ok)

@@ -7,6 +7,9 @@ use std::collections::VecDeque;
 
 use super::objects::SizeDistribution;
 
+/// How close to its cap, in bytes, the state counts as full.
+const CAP_TOLERANCE_BYTES: f64 = 1.0;
+
 /// Where state lives.
 #[derive(Clone, Debug, PartialEq)]
 pub enum StateBackend {
@@ -235,17 +238,22 @@ impl State {
     /// Seconds until the state reaches its cap at `growth` bytes/s (infinite if never).
     pub fn time_to_cap(&self, growth: f64) -> f64 {
         match self.spec.cap_bytes {
-            Some(cap) if growth > 0.0 && self.size < cap => (cap - self.size) / growth,
+            Some(cap) if growth > 0.0 && !self.at_cap() => (cap - self.size) / growth,
             _ => f64::INFINITY,
         }
     }
 
     /// The effective growth rate: zero at the cap.
     pub fn capped_growth(&self, growth: f64) -> f64 {
-        match self.spec.cap_bytes {
-            Some(cap) if self.size >= cap - 1e-6 => 0.0,
-            _ => growth,
-        }
+        if self.at_cap() { 0.0 } else { growth }
+    }
+
+    /// Whether the state has reached its cap (within [`CAP_TOLERANCE_BYTES`]: a step that ends
+    /// a fraction of a byte short of the cap must not leave a sub-nanosecond step to take).
+    fn at_cap(&self) -> bool {
+        self.spec
+            .cap_bytes
+            .is_some_and(|cap| self.size >= cap - CAP_TOLERANCE_BYTES)
     }
 
     /// When the oldest entries expire next, seconds (infinite without TTL).
@@ -260,7 +268,14 @@ impl State {
     /// capped) and expires entries older than the TTL at `t + dt`.
     pub fn advance(&mut self, t: f64, dt: f64, growth: f64, update: f64) -> StateStep {
         let grown = match self.spec.cap_bytes {
-            Some(cap) => (growth * dt).min((cap - self.size).max(0.0)),
+            Some(cap) => {
+                let g = (growth * dt).min((cap - self.size).max(0.0));
+                if growth > 0.0 && cap - (self.size + g) < CAP_TOLERANCE_BYTES {
+                    (cap - self.size).max(0.0)
+                } else {
+                    g
+                }
+            }
             None => growth * dt,
         };
         self.size += grown;
@@ -404,6 +419,24 @@ mod tests {
         s.advance(0.0, 15.0, 10.0, 0.0);
         assert_eq!(s.size(), 100.0);
         assert_eq!(s.capped_growth(10.0), 0.0);
+    }
+
+    #[test]
+    fn a_step_ending_a_fraction_of_a_byte_short_reaches_the_cap() {
+        // 240 MiB at 60 MiB/s: a step that rounds to a hair short of the cap must still end
+        // growth, or the run would take steps of one ulp of the clock forever.
+        let cap = 240.0 * 1048576.0;
+        let mut s = State::new(StateSpec {
+            growth_per_s: 60.0 * 1048576.0,
+            cap_bytes: Some(cap),
+            ..Default::default()
+        });
+        let g = 60.0 * 1048576.0;
+        let dt = s.time_to_cap(g) * (1.0 - 1e-12);
+        s.advance(0.0, dt, g, 0.0);
+        assert_eq!(s.size(), cap);
+        assert_eq!(s.capped_growth(g), 0.0);
+        assert!(s.time_to_cap(g).is_infinite());
     }
 
     #[test]
