@@ -315,6 +315,8 @@ pub fn run_spec(
         state,
         pinned_pool: pool,
         network: NetworkSpec::default(),
+        checkpoints: None,
+        jobmanager: None,
         build_initial_state: true,
         build_rate_bytes_per_s: None,
     })

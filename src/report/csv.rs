@@ -9,6 +9,7 @@
 //! | GC start time (`gc_events.csv` `time_s`) | seconds, 6 decimals (GCs can be microseconds apart) | `0.012345` |
 //! | pauses and durations (`*_ms`) | milliseconds, 3 decimals | `4.250` |
 //! | percentages (`*_pct`) | percent, 3 decimals | `1.875` |
+//! | pool usages (`*_usage`) | fraction 0..1, 3 decimals | `0.625` |
 //! | rates and record counts in the time series | 3 decimals | `25000.000` |
 //! | counts | whole number | `42` |
 //! | flags (`running`, `compacting`) | `1` or `0` | `1` |
@@ -25,6 +26,7 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use crate::sim::RunSpec;
+use crate::sim::gc::record::condemn_bits;
 use crate::sim::observe::{Components, GcRecord, Observer, RunEvent, Sample, Summary};
 
 /// File name of the time series.
@@ -88,8 +90,15 @@ pub fn component_values(c: &Components) -> [f64; 13] {
 /// (the pod limit, empty when there is none); `gen0_gcs`..`gen2_gcs` (GCs by condemned
 /// generation since the run started, cumulative over restarts); `time_in_gc_pct` (share of the
 /// last sampling interval spent paused, percent); `record_rate` (records/s); `backlog_records`
-/// (records waiting); `running` (`1` while the process runs, `0` while the pod restarts).
-pub const TIMESERIES_COLUMNS: [&str; 23] = [
+/// (records waiting); `running` (`1` while the process runs, `0` while the pod restarts); then the
+/// models' figures ([`crate::sim::observe::ModelSample`]): `out_pool_usage` and `in_pool_usage`
+/// (network buffers in use over the pools' size, Flink's `outPoolUsage`/`inPoolUsage`, averaged
+/// over the interval); `backpressured_pct` (share of the interval the producer was held back by
+/// the network, percent); `network_buffers_taken` (buffers taken from the pool); `memtable_bytes`
+/// (off-heap memtables); `checkpoints_in_progress`; `checkpoints_completed` and
+/// `checkpoints_failed` (cumulative); `checkpoint_buffer_bytes` (live serialization buffers);
+/// `job_metadata_bytes` (a JobManager's live job graphs and checkpoint metadata).
+pub const TIMESERIES_COLUMNS: [&str; 33] = [
     "time_s",
     "gen0_bytes",
     "gen1_bytes",
@@ -113,6 +122,16 @@ pub const TIMESERIES_COLUMNS: [&str; 23] = [
     "record_rate",
     "backlog_records",
     "running",
+    "out_pool_usage",
+    "in_pool_usage",
+    "backpressured_pct",
+    "network_buffers_taken",
+    "memtable_bytes",
+    "checkpoints_in_progress",
+    "checkpoints_completed",
+    "checkpoints_failed",
+    "checkpoint_buffer_bytes",
+    "job_metadata_bytes",
 ];
 
 /// Columns of `gc_events.csv`, one row per GC in completion order.
@@ -125,8 +144,10 @@ pub const TIMESERIES_COLUMNS: [&str; 23] = [
 /// `promoted_bytes` (moved to an older generation); `gen0_after_bytes`..`loh_after_bytes`
 /// (generation sizes after the GC); `fragmentation_after_bytes` (free space after the GC);
 /// `gen0_budget_bytes` (per heap); `compacting` (`1` compacted, `0` swept);
-/// `committed_after_bytes` (memory committed by the GC afterwards); `heaps` (GC heaps).
-pub const GC_EVENTS_COLUMNS: [&str; 20] = [
+/// `committed_after_bytes` (memory committed by the GC afterwards); `heaps` (GC heaps);
+/// `condemned_because` (why this generation: `budget`, or the runtime's condemn reasons joined
+/// with `+`, e.g. `low_ephemeral_space+gen2_budget_exhausted`).
+pub const GC_EVENTS_COLUMNS: [&str; 21] = [
     "index",
     "time_s",
     "generation",
@@ -147,6 +168,7 @@ pub const GC_EVENTS_COLUMNS: [&str; 20] = [
     "compacting",
     "committed_after_bytes",
     "heaps",
+    "condemned_because",
 ];
 
 /// Columns of `events.csv`, one row per lifecycle event.
@@ -371,6 +393,17 @@ pub fn timeseries_row(s: &Sample) -> String {
         .fixed(s.record_rate, 3)
         .fixed(s.backlog_records, 3)
         .flag(s.running);
+    let m = &s.models;
+    r.fixed(m.out_pool_usage, 3)
+        .fixed(m.in_pool_usage, 3)
+        .fixed(m.backpressured_pct, PCT_DECIMALS)
+        .bytes(m.network_buffers_taken)
+        .bytes(m.memtable_bytes)
+        .count(u64::from(m.checkpoints_in_progress))
+        .count(m.checkpoints_completed)
+        .count(m.checkpoints_failed)
+        .bytes(m.checkpoint_buffer_bytes)
+        .bytes(m.job_metadata_bytes);
     r.finish()
 }
 
@@ -395,7 +428,8 @@ pub fn gc_event_row(g: &GcRecord) -> String {
         .bytes(g.gen0_budget)
         .flag(g.compacting)
         .bytes(g.committed_after)
-        .count(u64::from(g.heaps));
+        .count(u64::from(g.heaps))
+        .text(&condemn_bits::describe(g.condemn_reasons));
     r.finish()
 }
 
@@ -604,6 +638,18 @@ mod tests {
             record_rate: 25_000.0,
             backlog_records: 0.0,
             running: true,
+            models: crate::sim::observe::ModelSample {
+                out_pool_usage: 0.625,
+                in_pool_usage: 0.1254,
+                backpressured_pct: 12.5,
+                network_buffers_taken: 1544.0,
+                memtable_bytes: 67_108_864.0,
+                checkpoints_in_progress: 1,
+                checkpoints_completed: 7,
+                checkpoints_failed: 2,
+                checkpoint_buffer_bytes: 805_306_368.0,
+                job_metadata_bytes: 12_345.4,
+            },
         }
     }
 
@@ -662,7 +708,8 @@ mod tests {
         assert_eq!(
             l[1],
             "0.100,1000,1001,1002,1003,1004,1005,1006,1007,1008,1009,1010,1011,1012,\
-             2147483648,4294967296,12,3,1,1.235,25000.000,0.000,1"
+             2147483648,4294967296,12,3,1,1.235,25000.000,0.000,1,\
+             0.625,0.125,12.500,1544,67108864,1,7,2,805306368,12345"
         );
         assert!(l[2].starts_with("12.346,1000,"));
         assert!(l[2].contains(",2147483648,,12,3,1,"), "{}", l[2]);
@@ -681,7 +728,7 @@ mod tests {
         assert_eq!(
             l[1],
             "7,1.234568,2,background,alloc_large,4.250,120.000,104857600,52428801,1048576,\
-             524288,0,1,2,3,4096,6291456,0,60000000,2"
+             524288,0,1,2,3,4096,6291456,0,60000000,2,budget"
         );
         assert_eq!(l.len(), 2);
     }

@@ -17,6 +17,7 @@ pub mod atomic;
 pub mod csv;
 pub mod png;
 pub mod sweep;
+pub mod timeseries_plot;
 
 use std::fs::File;
 use std::io::{self, BufWriter};

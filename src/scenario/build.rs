@@ -1,17 +1,21 @@
 //! Resolves an effective scenario configuration into a [`RunSpec`]: the memory budget is applied
 //! first ([`crate::config::budget`]: with `memory.budget = "flink"` the GC heap hard limit, the
 //! network pool and segment and the RocksDB block cache come from Flink's derivation unless the
-//! scenario sets them, and a described job gives the required network buffers), then the keys
-//! become the typed specs of the simulation core, and cross-key rules are checked (a limit below
-//! its request, lifetime shares above 1, a steps profile without steps).
+//! scenario sets them, and a described job gives the required network buffers and the channels
+//! of a TaskManager), then the keys become the typed specs of the simulation core, a replayed
+//! rate is read from its CSV file, and cross-key rules are checked (a limit below its request,
+//! lifetime shares above 1, a steps profile without steps, required buffers above the pool).
 
 use super::load::{Config, OutputOptions, ScenarioError, Value};
+use crate::budget::NetworkBufferReport;
 use crate::sim::RunSpec;
 use crate::sim::gc::{GcProfile, GcSettings, MachineSpec, MachineSpeed};
 use crate::sim::pod::{PodSpec, RestartPolicy};
 use crate::sim::process::ProcessSpec;
 use crate::sim::workload::WorkloadSpec;
-use crate::sim::workload::network::NetworkSpec;
+use crate::sim::workload::checkpoint::{CheckpointSpec, SnapshotKind};
+use crate::sim::workload::jobmanager::{JobManagerSpec, JobShape};
+use crate::sim::workload::network::{BufferPlacement, ChannelLayout, NetworkSpec, PoolAllocation};
 use crate::sim::workload::objects::{Lifetime, LifetimeShare, SizeDistribution};
 use crate::sim::workload::state::{OffHeapStore, StateBackend, StateSpec};
 use crate::sim::workload::traffic::{Bursts, RateProfile, TrafficSpec};
@@ -73,7 +77,7 @@ pub fn build(
     stem: &str,
     seed: Option<u64>,
 ) -> Result<(RunSpec, OutputOptions), ScenarioError> {
-    let (budgeted, _) = crate::config::budget::apply_budget(config)?;
+    let (budgeted, plan) = crate::config::budget::apply_budget(config)?;
     let config = &budgeted;
     let r = Reader { c: config };
     let mib = 1_048_576.0;
@@ -178,6 +182,7 @@ pub fn build(
 
     // Traffic and objects.
     let profile_kind = r.text("workload.rate.profile").unwrap_or("constant");
+    let mut replay_base = None;
     let rate_profile = match profile_kind {
         "steps" => {
             let steps = r.tables("workload.rate.steps");
@@ -209,6 +214,23 @@ pub fn build(
             trough: r.num("workload.rate.daily_trough").unwrap_or(0.3),
             resolution_s: 60.0,
         },
+        "replay" => {
+            let (points, mean) = replay_points(config)?;
+            replay_base = Some(mean * r.num("workload.rate.replay_scale").unwrap_or(1.0));
+            let period = points.last().map(|p| p.0).filter(|p| *p > 0.0);
+            RateProfile::Replay {
+                points,
+                resolution_s: r
+                    .secs("workload.rate.replay_resolution")
+                    .unwrap_or(1.0)
+                    .max(1e-3),
+                period_s: if r.flag("workload.rate.replay_repeat") == Some(true) {
+                    period
+                } else {
+                    None
+                },
+            }
+        }
         _ => RateProfile::Constant,
     };
     let bursts = r.secs("workload.bursts.mean_interval").map(|iv| Bursts {
@@ -273,7 +295,8 @@ pub fn build(
     }
     let workload = WorkloadSpec {
         traffic: TrafficSpec {
-            base_records_per_s: r.num("workload.records_per_second").unwrap_or(10_000.0),
+            base_records_per_s: replay_base
+                .unwrap_or_else(|| r.num("workload.records_per_second").unwrap_or(10_000.0)),
             profile: rate_profile,
             bursts,
         },
@@ -300,6 +323,10 @@ pub fn build(
             hot_fraction: r.num("state.rocksdb.hot_fraction").unwrap_or(0.2),
             index_fraction: r.num("state.rocksdb.index_fraction").unwrap_or(0.01),
             allocator_overhead: r.num("state.rocksdb.allocator_overhead").unwrap_or(1.1),
+            flush_bytes_per_s: r
+                .bytes("state.rocksdb.flush_rate")
+                .unwrap_or(64.0 * mib)
+                .max(1.0),
         })),
         _ => None,
     };
@@ -314,16 +341,116 @@ pub fn build(
         update_per_s: 0.0,
         update_per_record: r.num("state.updates_per_record").unwrap_or(0.0) * key_bytes,
         entry_bytes: r.num("state.entry_size_bytes").unwrap_or(256.0),
+        entry_sigma: r.num("state.entry_size_sigma").unwrap_or(0.0),
         // Flink's heap state backend keeps entries in hash tables.
         chunk_entries: None,
     });
 
+    let buffer_options = crate::config::flink::flink_settings(config)?.network;
     let network = NetworkSpec {
         pool_bytes: r.bytes("network.pool").unwrap_or(64.0 * mib),
         segment_bytes: r.bytes("network.segment").unwrap_or(32768.0),
         required_buffers: r.int("network.required_buffers").unwrap_or(0) as f64,
         bytes_per_record: r.num("network.sent_bytes_per_record").unwrap_or(1024.0),
         round_trip_s: r.secs("network.round_trip").unwrap_or(0.001),
+        layout: plan
+            .network
+            .as_ref()
+            .map(channel_layout)
+            .unwrap_or_default(),
+        buffers_per_channel: f64::from(buffer_options.buffers_per_channel()),
+        floating_buffers_per_gate: f64::from(buffer_options.floating_buffers_per_gate()),
+        max_buffers_per_channel: r.int("network.max_buffers_per_channel").unwrap_or(10) as f64,
+        receiver_capacity_records_per_s: r.num("network.receiver_capacity"),
+        skew: r.num("network.skew").unwrap_or(1.0),
+        placement: match r.text("network.placement") {
+            Some("heap") => BufferPlacement::Heap,
+            _ => BufferPlacement::OffHeap,
+        },
+        allocation: match r.text("network.allocation") {
+            Some("eager") => PoolAllocation::Eager,
+            _ => PoolAllocation::Lazy,
+        },
+    };
+    if network.required_buffers > network.total_buffers() && network.total_buffers() > 0.0 {
+        return Err(config.error(
+            "network.required_buffers",
+            format!(
+                "the tasks require {} buffers but the pool holds {} (network.pool / network.segment)",
+                network.required_buffers,
+                network.total_buffers()
+            ),
+        ));
+    }
+
+    let jobmanager = r.text("scenario.process") == Some("jobmanager");
+    let checkpoints_on = r.flag("checkpoint.enabled") == Some(true);
+    let interval = r.secs("checkpoint.interval").unwrap_or(60.0);
+    if checkpoints_on && interval <= 0.0 {
+        return Err(config.error("checkpoint.interval", "must be longer than zero"));
+    }
+    let checkpoints = if checkpoints_on && !jobmanager {
+        let rate = |k: &str, default: f64| -> Result<f64, ScenarioError> {
+            match r.bytes(k).unwrap_or(default) {
+                x if x > 0.0 => Ok(x),
+                _ => Err(config.error(k, "must be more than 0 bytes per second")),
+            }
+        };
+        Some(CheckpointSpec {
+            interval_s: interval,
+            kind: if r.flag("checkpoint.incremental") == Some(true) {
+                SnapshotKind::Incremental
+            } else {
+                SnapshotKind::Full
+            },
+            sync_s: r.secs("checkpoint.sync_duration").unwrap_or(0.05),
+            serialize_bytes_per_s: rate("checkpoint.serialize_rate", 256.0 * mib)?,
+            upload_bytes_per_s: rate("checkpoint.upload_rate", 64.0 * mib)?,
+            buffer_bytes: r.bytes("checkpoint.buffer").unwrap_or(mib).max(16.0),
+            max_buffered_bytes: r.bytes("checkpoint.max_buffered"),
+            bytes_per_state_byte: r.num("checkpoint.size_ratio").unwrap_or(1.0),
+            max_concurrent: r.int("checkpoint.max_concurrent").unwrap_or(1) as u32,
+            min_pause_s: r.secs("checkpoint.min_pause").unwrap_or(0.0),
+            timeout_s: r.secs("checkpoint.timeout").unwrap_or(600.0).max(1e-3),
+        })
+    } else {
+        None
+    };
+    let jobmanager = match crate::config::job::job_graph(config)? {
+        Some(job) if jobmanager && r.int("jobmanager.jobs").unwrap_or(1) > 0 => {
+            Some(JobManagerSpec {
+                job: JobShape {
+                    vertices: job.vertices.len() as f64,
+                    subtasks: job.vertices.iter().map(|v| f64::from(v.parallelism)).sum(),
+                    edge_ends: job
+                        .edges
+                        .iter()
+                        .map(|e| {
+                            f64::from(job.vertices[e.source].parallelism)
+                                + f64::from(job.vertices[e.target].parallelism)
+                        })
+                        .sum(),
+                },
+                jobs: r.int("jobmanager.jobs").unwrap_or(1) as u32,
+                submit_interval_s: r.secs("jobmanager.submit_interval").unwrap_or(60.0),
+                job_duration_s: r.secs("jobmanager.job_duration"),
+                bytes_per_vertex: r.num("jobmanager.vertex_bytes").unwrap_or(65536.0),
+                bytes_per_subtask: r.num("jobmanager.subtask_bytes").unwrap_or(12288.0),
+                bytes_per_edge_end: r.num("jobmanager.edge_end_bytes").unwrap_or(1024.0),
+                checkpoint_interval_s: checkpoints_on.then_some(interval),
+                checkpoint_bytes_per_subtask: r
+                    .num("jobmanager.checkpoint_bytes_per_subtask")
+                    .unwrap_or(2048.0),
+                retained_checkpoints: r.int("checkpoint.retained").unwrap_or(1) as u32,
+                rest_requests_per_s: r.num("jobmanager.rest.requests_per_second").unwrap_or(2.0),
+                rest_response_bytes: r.num("jobmanager.rest.response_bytes").unwrap_or(16384.0),
+                rest_bytes_per_subtask: r.num("jobmanager.rest.bytes_per_subtask").unwrap_or(512.0),
+                taskmanagers: r.int("jobmanager.taskmanagers").unwrap_or(1) as f64,
+                heartbeat_interval_s: r.secs("jobmanager.heartbeat_interval").unwrap_or(10.0),
+                heartbeat_bytes: r.num("jobmanager.heartbeat_bytes").unwrap_or(8192.0),
+            })
+        }
+        _ => None,
     };
 
     let horizon = r.secs("scenario.duration").unwrap_or(3600.0);
@@ -352,6 +479,8 @@ pub fn build(
         state,
         pinned_pool: None,
         network,
+        checkpoints,
+        jobmanager,
         build_initial_state: true,
         build_rate_bytes_per_s: Some(restore),
     };
@@ -361,4 +490,59 @@ pub fn build(
             gc_events: r.flag("output.gc_events").unwrap_or(true),
         },
     ))
+}
+
+/// The channels of the worst-case TaskManager of the network-buffer check: its hosted subtasks'
+/// result partitions and input gates.
+fn channel_layout(report: &NetworkBufferReport) -> ChannelLayout {
+    let mut l = ChannelLayout {
+        partitions: 0.0,
+        subpartitions: 0.0,
+        gates: 0.0,
+        channels: 0.0,
+    };
+    for s in &report.subtasks {
+        let k = f64::from(s.per_taskmanager);
+        l.partitions += k * s.partitions.len() as f64;
+        l.subpartitions += k * s
+            .partitions
+            .iter()
+            .map(|p| f64::from(p.subpartitions))
+            .sum::<f64>();
+        l.gates += k * s.gates.len() as f64;
+        l.channels += k * s.gates.iter().map(|g| f64::from(g.channels)).sum::<f64>();
+    }
+    l
+}
+
+/// The replayed series of `workload.rate.replay_file` as multipliers of its mean rate, and the
+/// mean. The file is found relative to the scenario file that names it; its problems are
+/// errors at the key, naming the file and line.
+fn replay_points(config: &Config) -> Result<(Vec<(f64, f64)>, f64), ScenarioError> {
+    const KEY: &str = "workload.rate.replay_file";
+    let Some(Value::Text(name)) = config.get(KEY) else {
+        return Err(config.error(
+            KEY,
+            "the `replay` profile needs a CSV file of time_s,records_per_second rows",
+        ));
+    };
+    let path = std::path::Path::new(name);
+    let path = match config.entries.get(KEY).map(|e| &e.source) {
+        Some(super::load::Source::File { path: scenario, .. }) if path.is_relative() => {
+            std::path::Path::new(scenario)
+                .parent()
+                .map(|dir| dir.join(path))
+                .unwrap_or_else(|| path.to_path_buf())
+        }
+        _ => path.to_path_buf(),
+    };
+    let points = super::replay::read_replay(&path)
+        .map_err(|e| config.error(KEY, format!("{}: {e}", path.display())))?;
+    let mean = super::replay::mean_rate(&points);
+    let base = if mean > 0.0 {
+        mean
+    } else {
+        points.iter().map(|p| p.1).fold(0.0, f64::max).max(1.0)
+    };
+    Ok((points.iter().map(|&(t, v)| (t, v / base)).collect(), base))
 }

@@ -6,6 +6,7 @@ pub mod duration;
 pub mod load;
 pub mod manifest;
 pub mod quantity;
+pub mod replay;
 pub mod schema;
 
 pub use load::{Config, OutputOptions, Scenario, ScenarioError, load_scenario};

@@ -404,11 +404,87 @@ pub const KEYS: &[KeyDef] = &[
         Some("flink"),
         "`flink`: derive the memory split as Apache Flink does (options in `[flink]`, process size defaulting to `pod.limits.memory`) and take the GC heap hard limit, the network pool and segment, and the RocksDB block cache from it unless they are set; `off`: derive nothing (the runtime's own default hard limit, 75% of the container limit, applies)",
     ),
+    // checkpoints
     key(
         "checkpoint.interval",
         Kind::Duration,
         Some("1m"),
-        "checkpoint interval: the state a restart restores is the state at the last checkpoint",
+        "checkpoint interval (Flink's `execution.checkpointing.interval`): the state a restart restores is the state at the last checkpoint",
+    ),
+    key(
+        "checkpoint.enabled",
+        Kind::Bool,
+        Some("false"),
+        "model the checkpoints' memory: a TaskManager's snapshots (synchronous phase, serialization buffers, upload) and a JobManager's checkpoint metadata; off, the interval only decides what a restart restores",
+    ),
+    key(
+        "checkpoint.incremental",
+        Kind::Bool,
+        Some("false"),
+        "snapshots write only the state changed since the last completed checkpoint (Flink's `execution.checkpointing.incremental`); the first one is full",
+    ),
+    key(
+        "checkpoint.sync_duration",
+        Kind::Duration,
+        Some("50ms"),
+        "length of a checkpoint's synchronous phase, during which the task processes no records",
+    ),
+    key(
+        "checkpoint.serialize_rate",
+        Kind::Bytes,
+        Some("256Mi"),
+        "bytes per second the asynchronous phase serializes the snapshot into buffers",
+    ),
+    key(
+        "checkpoint.upload_rate",
+        Kind::Bytes,
+        Some("64Mi"),
+        "bytes per second uploaded to the checkpoint storage, shared by the checkpoints uploading at once",
+    ),
+    key(
+        "checkpoint.buffer",
+        Kind::Bytes,
+        Some("1Mi"),
+        "size of one serialization buffer object (85,000 bytes or more: on the LOH)",
+    ),
+    key(
+        "checkpoint.max_buffered",
+        Kind::Bytes,
+        None,
+        "most serialized bytes waiting for upload before serialization waits (default: no bound)",
+    ),
+    key(
+        "checkpoint.size_ratio",
+        Kind::Float {
+            min: 0.0,
+            max: 100.0,
+        },
+        Some("1.0"),
+        "serialized bytes per byte of state (below 1 with compression)",
+    ),
+    key(
+        "checkpoint.max_concurrent",
+        Kind::Int { min: 1, max: 64 },
+        Some("1"),
+        "most checkpoints in progress at once (Flink's `execution.checkpointing.max-concurrent-checkpoints`)",
+    ),
+    key(
+        "checkpoint.min_pause",
+        Kind::Duration,
+        Some("0s"),
+        "least time from the end of a checkpoint to the start of the next (Flink's `execution.checkpointing.min-pause`)",
+    ),
+    key(
+        "checkpoint.timeout",
+        Kind::Duration,
+        Some("10m"),
+        "a checkpoint still running this long after it started is aborted and its buffers dropped (Flink's `execution.checkpointing.timeout`)",
+    ),
+    key(
+        "checkpoint.retained",
+        Kind::Int { min: 1, max: 1000 },
+        Some("1"),
+        "completed checkpoints whose metadata a JobManager keeps per job (Flink's `state.checkpoints.num-retained`)",
     ),
     // workload
     key(
@@ -440,7 +516,7 @@ pub const KEYS: &[KeyDef] = &[
     ),
     key(
         "workload.rate.profile",
-        Kind::Enum(&["constant", "steps", "daily"]),
+        Kind::Enum(&["constant", "steps", "daily", "replay"]),
         Some("constant"),
         "shape of the record rate over time",
     ),
@@ -461,6 +537,30 @@ pub const KEYS: &[KeyDef] = &[
         FRACTION,
         Some("0.3"),
         "for `daily`: rate at the trough as a share of the peak",
+    ),
+    key(
+        "workload.rate.replay_file",
+        Kind::Text,
+        None,
+        "for `replay`: a CSV file of `time_s,records_per_second` rows (path relative to the scenario file), interpolated linearly; the rate is held at its last value after the end",
+    ),
+    key(
+        "workload.rate.replay_resolution",
+        Kind::Duration,
+        Some("1s"),
+        "for `replay`: how often the interpolated rate is updated",
+    ),
+    key(
+        "workload.rate.replay_scale",
+        POSITIVE,
+        Some("1.0"),
+        "for `replay`: multiplier of the replayed rates (`workload.records_per_second` is not used; the catch-up capacity defaults to 4 × the replay's mean)",
+    ),
+    key(
+        "workload.rate.replay_repeat",
+        Kind::Bool,
+        Some("false"),
+        "for `replay`: start the series over when it ends (its last time is the period)",
     ),
     key(
         "workload.bursts.mean_interval",
@@ -551,7 +651,13 @@ pub const KEYS: &[KeyDef] = &[
             max: 1e9,
         },
         Some("256"),
-        "size of one state object on the heap, bytes",
+        "median size of one state object on the heap, bytes",
+    ),
+    key(
+        "state.entry_size_sigma",
+        Kind::Float { min: 0.0, max: 5.0 },
+        Some("0"),
+        "spread of the state object sizes: standard deviation of ln(size) around `state.entry_size_bytes` (0: all the same size); objects of 85,000 bytes or more go to the LOH",
     ),
     key(
         "state.new_keys_per_record",
@@ -614,6 +720,12 @@ pub const KEYS: &[KeyDef] = &[
         "index and filter blocks as a share of the data",
     ),
     key(
+        "state.rocksdb.flush_rate",
+        Kind::Bytes,
+        Some("64Mi"),
+        "bytes per second a full memtable is flushed to disk (one flush at a time); a flushing memtable stays in memory",
+    ),
+    key(
         "state.rocksdb.allocator_overhead",
         Kind::Float { min: 1.0, max: 4.0 },
         Some("1.1"),
@@ -671,6 +783,124 @@ pub const KEYS: &[KeyDef] = &[
         Kind::Duration,
         Some("1ms"),
         "time a buffer takes to reach the receiver and come back",
+    ),
+    key(
+        "network.receiver_capacity",
+        POSITIVE,
+        None,
+        "records per second the consuming tasks take when the load is even (default: they keep up); above it the producer is backpressured",
+    ),
+    key(
+        "network.skew",
+        Kind::Float { min: 1.0, max: 1e6 },
+        Some("1.0"),
+        "load of the hottest consumer relative to an even share (1: even); it saturates at `network.receiver_capacity / network.skew`",
+    ),
+    key(
+        "network.max_buffers_per_channel",
+        Kind::Int {
+            min: 1,
+            max: 100_000,
+        },
+        Some("10"),
+        "most buffers one subpartition may queue (Flink's `taskmanager.network.memory.max-buffers-per-channel`)",
+    ),
+    key(
+        "network.placement",
+        Kind::Enum(&["offheap", "heap"]),
+        Some("offheap"),
+        "where the buffers live: native memory (RSS only), or pinned `byte[]` of one segment on the managed heap",
+    ),
+    key(
+        "network.allocation",
+        Kind::Enum(&["lazy", "eager"]),
+        Some("lazy"),
+        "when the pool's buffers are allocated: `lazy`, as they are first used (resident memory follows the most buffers ever in use), or `eager`, all at start as Flink does (the whole pool is resident)",
+    ),
+    // jobmanager
+    key(
+        "jobmanager.jobs",
+        Kind::Int {
+            min: 0,
+            max: 100_000,
+        },
+        Some("1"),
+        "copies of the job described in `job.vertices` and `job.edges` that a JobManager runs (with `scenario.process = \"jobmanager\"`)",
+    ),
+    key(
+        "jobmanager.submit_interval",
+        Kind::Duration,
+        Some("1m"),
+        "time between two job submissions (the first at the start)",
+    ),
+    key(
+        "jobmanager.job_duration",
+        Kind::Duration,
+        None,
+        "how long each job runs before it ends and its metadata is dropped (default: to the end of the run)",
+    ),
+    key(
+        "jobmanager.vertex_bytes",
+        Kind::ByteCount,
+        Some("65536"),
+        "heap bytes per job vertex (job vertex, execution job vertex, serialized operator configuration)",
+    ),
+    key(
+        "jobmanager.subtask_bytes",
+        Kind::ByteCount,
+        Some("12288"),
+        "heap bytes per subtask (execution vertex, current attempt, its history)",
+    ),
+    key(
+        "jobmanager.edge_end_bytes",
+        Kind::ByteCount,
+        Some("1024"),
+        "heap bytes per subtask at each end of an edge (result partition, consumed partition group)",
+    ),
+    key(
+        "jobmanager.checkpoint_bytes_per_subtask",
+        Kind::ByteCount,
+        Some("2048"),
+        "metadata of one completed checkpoint per subtask (its state handles), bytes",
+    ),
+    key(
+        "jobmanager.rest.requests_per_second",
+        POSITIVE,
+        Some("2"),
+        "REST requests per second (web UI, CLI, monitoring)",
+    ),
+    key(
+        "jobmanager.rest.response_bytes",
+        Kind::ByteCount,
+        Some("16384"),
+        "bytes allocated per REST request besides the per-subtask part",
+    ),
+    key(
+        "jobmanager.rest.bytes_per_subtask",
+        Kind::ByteCount,
+        Some("512"),
+        "bytes allocated per REST request for each subtask of a running job (job details list every subtask)",
+    ),
+    key(
+        "jobmanager.taskmanagers",
+        Kind::Int {
+            min: 0,
+            max: 100_000,
+        },
+        Some("1"),
+        "TaskManagers sending heartbeats",
+    ),
+    key(
+        "jobmanager.heartbeat_interval",
+        Kind::Duration,
+        Some("10s"),
+        "time between heartbeats (Flink's `heartbeat.interval`)",
+    ),
+    key(
+        "jobmanager.heartbeat_bytes",
+        Kind::ByteCount,
+        Some("8192"),
+        "bytes allocated per heartbeat (request and response, with the slot report)",
     ),
 ];
 

@@ -91,6 +91,35 @@ pub struct Sample {
     pub backlog_records: f64,
     /// Whether the process was running (false while the pod restarts).
     pub running: bool,
+    /// What the network, checkpoint, state and JobManager models report.
+    pub models: ModelSample,
+}
+
+/// The network, checkpoint, state and JobManager figures of one sample.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct ModelSample {
+    /// Output buffers in use over the output pools' size (Flink's `outPoolUsage`), averaged over
+    /// the last sampling interval (0..1).
+    pub out_pool_usage: f64,
+    /// Input buffers in use over the input pools' size (Flink's `inPoolUsage`), averaged over the
+    /// last sampling interval (0..1).
+    pub in_pool_usage: f64,
+    /// Share of the last sampling interval the producer was backpressured, percent.
+    pub backpressured_pct: f64,
+    /// Network buffers taken from the pool at the sample (required ones included).
+    pub network_buffers_taken: f64,
+    /// Memtables of the off-heap state store at the sample, bytes (before allocator overhead).
+    pub memtable_bytes: f64,
+    /// Checkpoints in progress at the sample.
+    pub checkpoints_in_progress: u32,
+    /// Checkpoints completed since the run started.
+    pub checkpoints_completed: u64,
+    /// Checkpoints aborted (timed out or lost with the process) since the run started.
+    pub checkpoints_failed: u64,
+    /// Live checkpoint serialization buffers at the sample, bytes.
+    pub checkpoint_buffer_bytes: f64,
+    /// Live job and execution graphs and checkpoint metadata of a JobManager, bytes.
+    pub job_metadata_bytes: f64,
 }
 
 /// A lifecycle event.

@@ -1,21 +1,31 @@
 //! One simulation run: assembles the models from a [`RunSpec`] and drives them through simulated
 //! time. Allocation is a piecewise-constant flow between change points (traffic changes, GC
-//! triggers, background-GC ends, state caps, samples); at each change point the models are advanced
-//! in closed form and the cause is handled.
+//! triggers, background-GC ends, state caps, checkpoint phases, job submissions, samples); at each
+//! change point the models are advanced in closed form and the cause is handled.
+//!
+//! The record rate is the traffic's (or the catch-up capacity while a backlog is worked off),
+//! capped by the network's limit (backpressure) and zero during a checkpoint's synchronous phase.
+//! Objects the models create at once (network buffers on the heap, a JobManager's job graphs and
+//! checkpoint metadata) are allocated at the build rate, one after the other.
 
 use super::engine::EventQueue;
 use super::gc::heap::{ClassSpec, Death, Flows, GEN0, GEN2, Holder, LOH, Placement};
 use super::gc::{Gc, GcEnv, GcReason, GcSettings, MachineSpec};
-use super::observe::{Components, Observer, Outcome, PauseHistogram, RunEvent, Sample, Summary};
+use super::observe::{
+    Components, ModelSample, Observer, Outcome, PauseHistogram, RunEvent, Sample, Summary,
+};
 use super::pod::{BACKOFF_RESET_S, PodSpec, RestartPolicy, restart_backoff_s};
 use super::process::ProcessSpec;
 use super::rng;
-use super::workload::network::NetworkSpec;
+use super::workload::checkpoint::{CheckpointSpec, Checkpoints};
+use super::workload::jobmanager::JobManagerSpec;
+use super::workload::network::{BufferPlacement, NetworkSpec, RateLimit};
 use super::workload::objects::{Lifetime, SizeFacts};
 use super::workload::state::{State, StateSpec};
 use super::workload::traffic::Traffic;
 use super::workload::{PinnedPoolSpec, WorkloadSpec};
 use crate::units::SimTime;
+use rand::RngExt;
 
 /// Everything one run needs, resolved and validated: plain typed values, no provenance.
 #[derive(Clone, Debug, PartialEq)]
@@ -44,6 +54,10 @@ pub struct RunSpec {
     pub pinned_pool: Option<PinnedPoolSpec>,
     /// Network buffers.
     pub network: NetworkSpec,
+    /// Checkpoints of the state, if modelled.
+    pub checkpoints: Option<CheckpointSpec>,
+    /// A JobManager's jobs, if the process is a JobManager running described jobs.
+    pub jobmanager: Option<JobManagerSpec>,
     /// Build the initial state by allocating it before the workload starts (else it is placed in
     /// gen2 as if it had been there for long).
     pub build_initial_state: bool,
@@ -60,6 +74,12 @@ enum Ev {
     Restart,
     Checkpoint,
     LimitCheck,
+    /// JobManager: job `i` is submitted.
+    JobSubmit(u32),
+    /// JobManager: job `i` ends.
+    JobEnd(u32),
+    /// JobManager: the running jobs complete a checkpoint.
+    JobCheckpoint,
 }
 
 /// Class layout of the heap for this run.
@@ -70,7 +90,23 @@ struct Classes {
     state: Option<usize>,
     pool: Option<usize>,
     startup: usize,
+    /// Network buffers on the heap.
+    network: Option<usize>,
+    /// Checkpoint serialization buffers.
+    checkpoint: Option<usize>,
+    /// A JobManager's job graphs, then its checkpoint metadata.
+    jobs: Option<usize>,
     n: usize,
+}
+
+/// Objects allocated at the build rate, one batch after the other.
+#[derive(Clone, Copy, Debug)]
+struct Pending {
+    class: usize,
+    bytes: f64,
+    large: bool,
+    /// Bytes of the same class that die once the batch is complete (what it replaces).
+    replaces: f64,
 }
 
 /// A run in progress.
@@ -107,7 +143,29 @@ pub struct Simulation<'a> {
     pause_in_interval: f64,
     running_time: f64,
     last_sample: f64,
-    network_peak_buffers: f64,
+    /// The most network buffers taken from the pool since the process started.
+    network_peak_taken: f64,
+    network_limit: RateLimit,
+    /// Time-weighted sums over the current sampling interval: out and in pool usage,
+    /// backpressured time, and the time they cover.
+    interval_out_usage: f64,
+    interval_in_usage: f64,
+    interval_backpressured: f64,
+    interval_time: f64,
+    /// Share of the state's bytes in entries on the LOH.
+    state_loh_share: f64,
+    checkpoints: Option<Checkpoints>,
+    /// Draws the first due time of the checkpoints after each (re)start.
+    checkpoint_rng: rng::ComponentRng,
+    checkpoints_lost: u64,
+    /// State bytes written so far (growth and rewrites), for incremental checkpoints.
+    state_writes: f64,
+    pending: std::collections::VecDeque<Pending>,
+    pending_rate: f64,
+    /// Rate at which the initial state or pool is being built right now, bytes/s.
+    init_rate: f64,
+    /// Allocation stopped because a large allocation waits for the background GC.
+    allocation_waits: bool,
     checkpointed_state: f64,
     gc_counts_before: [u64; 3],
     background_before: u64,
@@ -156,13 +214,16 @@ impl<'a> Simulation<'a> {
             .as_ref()
             .filter(|s| matches!(s.backend, super::workload::state::StateBackend::Heap));
         let state_class = state_heap.map(|st| {
+            let entries = st.entry_sizes().facts(threshold);
+            let positive = |x: f64, fallback: f64| if x > 0.0 { x } else { fallback };
             class_specs.push(ClassSpec {
                 name: "state".into(),
                 death: Death::Explicit,
                 placement: Placement::Packed,
                 pinned: false,
-                object_bytes: st.entry_bytes.max(16.0),
-                large_object_bytes: st.entry_bytes.max(85_000.0),
+                object_bytes: positive(entries.mean_small_object_bytes, st.entry_bytes).max(16.0),
+                large_object_bytes: positive(entries.mean_large_object_bytes, st.entry_bytes)
+                    .max(85_000.0),
                 large_touch_fraction: 1.0,
                 holder: match st.chunk_entries {
                     Some(entries) => Holder::Chunked { entries },
@@ -203,6 +264,59 @@ impl<'a> Simulation<'a> {
             }
             class_specs.len() - 2
         });
+        // Network buffers on the heap: pinned byte[] allocated as the pool is first used, among
+        // the application's other objects, and kept by the pool.
+        let network_class = (spec.network.placement == BufferPlacement::Heap
+            && spec.network.total_buffers() > 0.0)
+            .then(|| {
+                let object = spec.network.heap_object_bytes();
+                class_specs.push(ClassSpec {
+                    name: "network-buffers".into(),
+                    death: Death::Explicit,
+                    placement: Placement::Scattered,
+                    pinned: true,
+                    object_bytes: object,
+                    large_object_bytes: object.max(85_000.0),
+                    large_touch_fraction: 1.0,
+                    holder: Holder::OldContainer,
+                });
+                class_specs.len() - 1
+            });
+        // Checkpoint serialization buffers: dropped as they are uploaded, oldest first.
+        let checkpoint_class = spec.checkpoints.as_ref().map(|c| {
+            let object = c.buffer_bytes.max(16.0);
+            class_specs.push(ClassSpec {
+                name: "checkpoint-buffers".into(),
+                death: Death::Explicit,
+                placement: Placement::Scattered,
+                pinned: false,
+                object_bytes: object,
+                large_object_bytes: object.max(85_000.0),
+                large_touch_fraction: 1.0,
+                holder: Holder::OldContainer,
+            });
+            class_specs.len() - 1
+        });
+        // A JobManager's job graphs (built in one go) and checkpoint metadata (a batch per
+        // checkpoint, the oldest dropped first).
+        let jobs_class = spec.jobmanager.as_ref().map(|_| {
+            for (name, placement) in [
+                ("job-graphs", Placement::Packed),
+                ("checkpoint-metadata", Placement::Scattered),
+            ] {
+                class_specs.push(ClassSpec {
+                    name: name.into(),
+                    death: Death::Explicit,
+                    placement,
+                    pinned: false,
+                    object_bytes: small,
+                    large_object_bytes: large,
+                    large_touch_fraction: 1.0,
+                    holder: Holder::OldContainer,
+                });
+            }
+            class_specs.len() - 2
+        });
         let n = class_specs.len();
         let mut gc = Gc::new(&spec.gc, &spec.machine, class_specs);
         gc.seed(spec.seed);
@@ -224,6 +338,9 @@ impl<'a> Simulation<'a> {
                 state: state_class,
                 pool: pool_class,
                 startup: startup_class,
+                network: network_class,
+                checkpoint: checkpoint_class,
+                jobs: jobs_class,
                 n,
             },
             sizes,
@@ -252,7 +369,28 @@ impl<'a> Simulation<'a> {
             pause_in_interval: 0.0,
             running_time: 0.0,
             last_sample: 0.0,
-            network_peak_buffers: 0.0,
+            network_peak_taken: 0.0,
+            network_limit: spec.network.rate_limit(),
+            interval_out_usage: 0.0,
+            interval_in_usage: 0.0,
+            interval_backpressured: 0.0,
+            interval_time: 0.0,
+            state_loh_share: spec
+                .state
+                .as_ref()
+                .map(|s| s.entry_sizes().facts(threshold).loh_byte_fraction)
+                .unwrap_or(0.0),
+            checkpoints: spec
+                .checkpoints
+                .clone()
+                .map(|c| Checkpoints::new(c, f64::INFINITY)),
+            checkpoint_rng: rng::stream(spec.seed, "checkpoints"),
+            checkpoints_lost: 0,
+            state_writes: 0.0,
+            pending: std::collections::VecDeque::new(),
+            pending_rate: 0.0,
+            init_rate: 0.0,
+            allocation_waits: false,
             checkpointed_state: 0.0,
             gc_counts_before: [0; 3],
             background_before: 0,
@@ -287,6 +425,32 @@ impl<'a> Simulation<'a> {
         self.gc.heap.gens[LOH].remaining -= loh;
         if let Some(p) = &self.spec.pinned_pool {
             self.init_pool_remaining = p.buffers * p.buffer_bytes;
+        }
+        // The first checkpoint is due at a random time within an interval (as Flink draws it).
+        if let Some(cp) = self.checkpoints.as_mut() {
+            let u: f64 = self.checkpoint_rng.random();
+            let first = cp.first_due(t, u);
+            cp.restart(first);
+        }
+        // The buffers the deployed tasks require are taken from the pool at once.
+        let spec: &'a RunSpec = self.spec;
+        let net = &spec.network;
+        self.network_peak_taken = net.allocated_at_start();
+        if let Some(c) = self.classes.network {
+            self.allocate(c, self.network_peak_taken * net.heap_object_bytes());
+        }
+        // A restarted JobManager recovers its running jobs and their retained checkpoints.
+        if let (Some(jm), Some(c)) = (&spec.jobmanager, self.classes.jobs)
+            && t > 0.0
+        {
+            let running = f64::from(jm.running_jobs(t));
+            let retained = if jm.checkpoint_interval_s.is_some() {
+                f64::from(jm.retained_checkpoints) * jm.checkpoint_bytes()
+            } else {
+                0.0
+            };
+            self.allocate(c, running * jm.graph_bytes());
+            self.allocate(c + 1, running * retained);
         }
         if let Some(st) = self.state.as_mut() {
             st.restore(t, state_bytes);
@@ -329,13 +493,17 @@ impl<'a> Simulation<'a> {
         cpu / (1.0 + cpu * bytes_per_record * fault_s_per_byte)
     }
 
-    /// Records processed per second right now.
-    fn processing_rate(&self) -> f64 {
+    /// Records the process would work through per second right now, before the network's limit.
+    fn wanted_rate(&self) -> f64 {
         if !self.running
             || self.init_remaining > 0.0
             || self.init_pool_remaining > 0.0
             || self.stopped()
             || self.traffic.paused_at(self.now)
+            || self
+                .checkpoints
+                .as_ref()
+                .is_some_and(|c| c.in_sync_phase(self.now))
         {
             return 0.0;
         }
@@ -346,6 +514,35 @@ impl<'a> Simulation<'a> {
         } else {
             self.demand_rate
         }
+    }
+
+    /// Records processed per second right now: what the process wants, capped by the network.
+    fn processing_rate(&self) -> f64 {
+        self.wanted_rate().min(self.network_limit.records_per_s)
+    }
+
+    /// Whether the network holds the producer back right now.
+    fn backpressured(&self) -> bool {
+        self.wanted_rate() > self.network_limit.records_per_s * (1.0 + 1e-12)
+    }
+
+    /// Queues `bytes` of objects of `class` to be allocated at the build rate.
+    fn allocate(&mut self, class: usize, bytes: f64) {
+        if bytes > 0.0 {
+            self.allocate_replacing(class, bytes, 0.0);
+        }
+    }
+
+    /// Queues `bytes` of objects of `class` to be allocated at the build rate; once they are,
+    /// `replaces` bytes of the class die, oldest first.
+    fn allocate_replacing(&mut self, class: usize, bytes: f64, replaces: f64) {
+        let large = self.gc.heap.classes[class].object_bytes >= self.gc.tuning.loh_threshold;
+        self.pending.push_back(Pending {
+            class,
+            bytes: bytes.max(0.0),
+            large,
+            replaces: replaces.max(0.0),
+        });
     }
 
     fn stopped(&self) -> bool {
@@ -359,94 +556,124 @@ impl<'a> Simulation<'a> {
     fn compute_flows(&mut self) {
         let n = self.classes.n;
         let r = self.processing_rate();
-        let build_rate = self
-            .spec
-            .build_rate_bytes_per_s
-            .unwrap_or_else(|| self.capacity_bytes())
-            .min(1e12);
+        let build_rate = self.build_rate();
         let loh_threshold = self.gc.tuning.loh_threshold;
+        let state_loh_share = self.state_loh_share;
         let f = &mut self.flows;
         f.soh.iter_mut().for_each(|x| *x = 0.0);
         f.loh.iter_mut().for_each(|x| *x = 0.0);
         f.hazard.iter_mut().for_each(|x| *x = 0.0);
         debug_assert_eq!(f.soh.len(), n);
+        self.pending_rate = 0.0;
+        self.init_rate = 0.0;
+        self.allocation_waits = false;
         if !self.running {
             return;
         }
         let loh_share = self.sizes.loh_byte_fraction;
+        let building = self.init_pool_remaining > 0.0 || self.init_remaining > 0.0;
         if self.init_pool_remaining > 0.0 {
             if let (Some(c), Some(p)) = (self.classes.pool, &self.spec.pinned_pool) {
+                self.init_rate = build_rate;
                 if p.buffer_bytes >= loh_threshold {
                     f.loh[c] = build_rate
                 } else {
                     f.soh[c] = build_rate
                 }
             }
-            return;
-        }
-        if self.init_remaining > 0.0 {
+        } else if self.init_remaining > 0.0 {
             if let Some(c) = self.classes.state {
-                let rate = build_rate;
-                let entry = self
-                    .spec
-                    .state
-                    .as_ref()
-                    .map(|s| s.entry_bytes)
-                    .unwrap_or(512.0);
-                if entry >= loh_threshold {
-                    f.loh[c] = rate
+                self.init_rate = build_rate;
+                f.soh[c] = build_rate * (1.0 - state_loh_share);
+                f.loh[c] = build_rate * state_loh_share;
+            }
+        } else {
+            let alloc = r * self.spec.workload.bytes_per_record;
+            let mut long_lived = 0.0;
+            for &(c, life, frac) in &self.classes.shares {
+                f.soh[c] = alloc * frac * (1.0 - loh_share);
+                f.loh[c] = alloc * frac * loh_share;
+                f.hazard[c] = match life {
+                    Lifetime::MeanSeconds(m) if m > 0.0 => 1.0 / m,
+                    Lifetime::MeanAllocatedBytes(b) if b > 0.0 => 0.0 * b,
+                    _ => 0.0,
+                };
+                long_lived += frac;
+            }
+            let transient = (1.0 - long_lived).max(0.0);
+            f.soh[0] = alloc * transient * (1.0 - loh_share);
+            f.loh[0] = alloc * transient * loh_share;
+            if let (Some(st), Some(c)) = (self.state.as_ref(), self.classes.state) {
+                let growth = st.capped_growth(st.growth_rate(r, alloc));
+                let w = growth + st.update_rate(r);
+                f.soh[c] += w * (1.0 - state_loh_share);
+                f.loh[c] += w * state_loh_share;
+            }
+            if let (Some(p), Some(c)) = (&self.spec.pinned_pool, self.classes.pool) {
+                let w = p.replacements_per_s * p.buffer_bytes;
+                if p.buffer_bytes >= loh_threshold {
+                    f.loh[c + 1] += w
                 } else {
-                    f.soh[c] = rate
+                    f.soh[c + 1] += w
                 }
             }
-            return;
         }
-        let alloc = r * self.spec.workload.bytes_per_record;
-        let mut long_lived = 0.0;
-        for &(c, life, frac) in &self.classes.shares {
-            f.soh[c] = alloc * frac * (1.0 - loh_share);
-            f.loh[c] = alloc * frac * loh_share;
-            f.hazard[c] = match life {
-                Lifetime::MeanSeconds(m) if m > 0.0 => 1.0 / m,
-                Lifetime::MeanAllocatedBytes(b) if b > 0.0 => 0.0 * b,
-                _ => 0.0,
-            };
-            long_lived += frac;
-        }
-        let transient = (1.0 - long_lived).max(0.0);
-        f.soh[0] = alloc * transient * (1.0 - loh_share);
-        f.loh[0] = alloc * transient * loh_share;
-        if let (Some(st), Some(c)) = (self.state.as_ref(), self.classes.state) {
-            let growth = st.capped_growth(st.growth_rate(r, alloc));
-            let w = growth + st.update_rate(r);
-            if st.spec().entry_bytes >= loh_threshold {
-                f.loh[c] += w
+        // Objects the models create at once, one batch after the other at the build rate.
+        if let Some(p) = self.pending.front() {
+            if p.large {
+                f.loh[p.class] += build_rate;
             } else {
-                f.soh[c] += w
+                f.soh[p.class] += build_rate;
+            }
+            self.pending_rate = build_rate;
+        }
+        // A JobManager's REST and heartbeat traffic dies young.
+        if let Some(jm) = &self.spec.jobmanager {
+            let t = jm.traffic(jm.running_jobs(self.now), loh_threshold);
+            f.soh[0] += t.small_bytes_per_s;
+            f.loh[0] += t.large_bytes_per_s;
+        }
+        // A large allocation that must wait for the background GC stops the allocating threads.
+        let waits = !building && self.gc.large_allocation_waits();
+        if let Some(cp) = self.checkpoints.as_mut() {
+            cp.set_serialization_paused(false);
+            if let Some(c) = self.classes.checkpoint {
+                let (alloc, _) = cp.flows(self.now);
+                if cp.spec().buffer_bytes >= loh_threshold {
+                    f.loh[c] += alloc;
+                } else {
+                    f.soh[c] += alloc;
+                }
             }
         }
-        if let (Some(p), Some(c)) = (&self.spec.pinned_pool, self.classes.pool) {
-            let w = p.replacements_per_s * p.buffer_bytes;
-            if p.buffer_bytes >= loh_threshold {
-                f.loh[c + 1] += w
-            } else {
-                f.soh[c + 1] += w
-            }
-        }
-        // A large allocation that must wait for the background GC stops the allocating thread.
-        if self.gc.large_allocation_waits() && f.loh_total() > 0.0 {
+        if waits && f.loh_total() > 0.0 {
             f.soh.iter_mut().for_each(|x| *x = 0.0);
             f.loh.iter_mut().for_each(|x| *x = 0.0);
-        }
-        // Allocation-clock lifetimes decay with the total allocation rate.
-        let total = f.soh_total() + f.loh_total();
-        for &(c, life, _) in &self.classes.shares {
-            if let Lifetime::MeanAllocatedBytes(b) = life
-                && b > 0.0
-            {
-                f.hazard[c] = total / b;
+            self.pending_rate = 0.0;
+            self.allocation_waits = true;
+            if let Some(cp) = self.checkpoints.as_mut() {
+                cp.set_serialization_paused(true);
             }
         }
+        // Allocation-clock lifetimes decay with the total allocation rate.
+        if !building {
+            let total = f.soh_total() + f.loh_total();
+            for &(c, life, _) in &self.classes.shares {
+                if let Lifetime::MeanAllocatedBytes(b) = life
+                    && b > 0.0
+                {
+                    f.hazard[c] = total / b;
+                }
+            }
+        }
+    }
+
+    /// Rate at which initial state, pools and the models' batches are built, bytes/s.
+    fn build_rate(&self) -> f64 {
+        self.spec
+            .build_rate_bytes_per_s
+            .unwrap_or_else(|| self.capacity_bytes())
+            .min(1e12)
     }
 
     fn capacity_bytes(&self) -> f64 {
@@ -472,7 +699,7 @@ impl<'a> Simulation<'a> {
             loh: g[3].obj,
             fragmentation: self.gc.heap.total_free(),
             gc_committed: self.gc.committed_bytes(),
-            network: self.spec.network.resident_bytes(self.network_peak_buffers),
+            network: self.spec.network.resident_bytes(self.network_peak_taken),
             state_offheap: self.state.as_ref().map(State::offheap_bytes).unwrap_or(0.0),
             stacks: p.stacks(self.spec.workload.threads),
             runtime: p.runtime_baseline_bytes,
@@ -512,6 +739,25 @@ impl<'a> Simulation<'a> {
         if let Some(iv) = self.spec.pod.limit_check_interval_s.filter(|i| *i > 0.0) {
             self.queue
                 .schedule(SimTime::from_secs_f64(iv), Ev::LimitCheck);
+        }
+        if let Some(jm) = &self.spec.jobmanager {
+            for i in 0..jm.jobs {
+                let at = jm.submit_time(i);
+                if at < horizon {
+                    self.queue
+                        .schedule(SimTime::from_secs_f64(at), Ev::JobSubmit(i));
+                }
+                if let Some(d) = jm.job_duration_s
+                    && at + d < horizon
+                {
+                    self.queue
+                        .schedule(SimTime::from_secs_f64(at + d), Ev::JobEnd(i));
+                }
+            }
+            if let Some(iv) = jm.checkpoint_interval_s.filter(|i| *i > 0.0) {
+                self.queue
+                    .schedule(SimTime::from_secs_f64(iv), Ev::JobCheckpoint);
+            }
         }
         while !self.finished && self.now < horizon {
             self.compute_flows();
@@ -583,6 +829,14 @@ impl<'a> Simulation<'a> {
                     }
                 }
                 Cause::Horizon => break,
+                Cause::PendingDone => {
+                    if let Some(p) = self.pending.pop_front()
+                        && p.replaces > 0.0
+                    {
+                        self.gc.heap.kill_oldest_first(p.class, p.replaces);
+                    }
+                }
+                Cause::Checkpoint => self.on_checkpoint_time(),
                 Cause::StateCap
                 | Cause::StateExpiry
                 | Cause::InitDone
@@ -613,17 +867,14 @@ impl<'a> Simulation<'a> {
     fn flow_limits(&mut self) -> Vec<(f64, Cause)> {
         let mut out = Vec::new();
         let r = self.processing_rate();
-        let alloc_total = self.flows.soh_total() + self.flows.loh_total();
-        if self.init_pool_remaining > 0.0 && alloc_total > 0.0 {
+        let init_rate = self.init_rate;
+        if self.init_pool_remaining > 0.0 && init_rate > 0.0 {
             out.push((
-                self.now + self.init_pool_remaining / alloc_total,
+                self.now + self.init_pool_remaining / init_rate,
                 Cause::InitDone,
             ));
-        } else if self.init_remaining > 0.0 && alloc_total > 0.0 {
-            out.push((
-                self.now + self.init_remaining / alloc_total,
-                Cause::InitDone,
-            ));
+        } else if self.init_remaining > 0.0 && init_rate > 0.0 {
+            out.push((self.now + self.init_remaining / init_rate, Cause::InitDone));
         }
         if let Some(st) = &self.state {
             let growth = st.growth_rate(r, r * self.spec.workload.bytes_per_record);
@@ -645,10 +896,21 @@ impl<'a> Simulation<'a> {
                 ));
             }
         }
-        if self.backlog > 0.0 && !self.spec.workload.unthrottled {
-            let drain = self.capacity_now() - self.demand_rate;
+        if self.backlog > 0.0 && !self.spec.workload.unthrottled && r > 0.0 {
+            let drain = r - self.demand_rate;
             if drain > 0.0 && drain.is_finite() {
                 out.push((self.now + self.backlog / drain, Cause::BacklogCleared));
+            }
+        }
+        if let Some(p) = self.pending.front()
+            && self.pending_rate > 0.0
+        {
+            out.push((self.now + p.bytes / self.pending_rate, Cause::PendingDone));
+        }
+        if let Some(cp) = &self.checkpoints {
+            let t = cp.next_change(self.now);
+            if t.is_finite() {
+                out.push((t, Cause::Checkpoint));
             }
         }
         out
@@ -661,10 +923,10 @@ impl<'a> Simulation<'a> {
             self.gc.advance(&self.flows, dt, self.now + dt);
             let alloc_rate = r * self.spec.workload.bytes_per_record;
             if self.init_pool_remaining > 0.0 {
-                let built = (self.flows.soh_total() + self.flows.loh_total()) * dt;
+                let built = self.init_rate * dt;
                 self.init_pool_remaining = (self.init_pool_remaining - built).max(0.0);
             } else if self.init_remaining > 0.0 {
-                let built = (self.flows.soh_total() + self.flows.loh_total()) * dt;
+                let built = self.init_rate * dt;
                 self.init_remaining = (self.init_remaining - built).max(0.0);
             } else {
                 self.allocated += alloc_rate * dt;
@@ -686,6 +948,7 @@ impl<'a> Simulation<'a> {
                 };
                 let update = if building { 0.0 } else { st.update_rate(r) };
                 let step = st.advance(self.now, dt, growth, update);
+                self.state_writes += step.write_rate * dt;
                 if let Some(c) = self.classes.state {
                     if step.replaced > 0.0 {
                         self.gc.heap.kill_proportional(c, step.replaced);
@@ -708,8 +971,7 @@ impl<'a> Simulation<'a> {
                     }
                 }
             }
-            let buffers = self.spec.network.in_flight_buffers(r);
-            self.network_peak_buffers = self.network_peak_buffers.max(buffers);
+            self.advance_models(r, dt);
             self.running_time += dt;
         } else if dt > 0.0 && !self.running {
             self.backlog += self.demand_rate * dt;
@@ -717,6 +979,39 @@ impl<'a> Simulation<'a> {
         self.now += dt;
         self.queue.advance_to(SimTime::from_secs_f64(self.now));
         self.note_rss();
+    }
+
+    /// Advances the network, the batches being built and the checkpoints by `dt` seconds at the
+    /// record rate `r`.
+    fn advance_models(&mut self, r: f64, dt: f64) {
+        let spec: &'a RunSpec = self.spec;
+        let net = &spec.network;
+        let use_ = net.usage(r, self.backpressured());
+        self.interval_out_usage += use_.out_pool_usage * dt;
+        self.interval_in_usage += use_.in_pool_usage * dt;
+        if self.backpressured() {
+            self.interval_backpressured += dt;
+        }
+        self.interval_time += dt;
+        if use_.pool_taken > self.network_peak_taken {
+            let more = use_.pool_taken - self.network_peak_taken;
+            self.network_peak_taken = use_.pool_taken;
+            if let Some(c) = self.classes.network {
+                let object = net.heap_object_bytes();
+                self.allocate(c, more * object);
+            }
+        }
+        if let Some(p) = self.pending.front_mut() {
+            p.bytes = (p.bytes - self.pending_rate * dt).max(0.0);
+        }
+        if let Some(cp) = self.checkpoints.as_mut() {
+            let uploaded = cp.advance(self.now, dt);
+            if let Some(c) = self.classes.checkpoint
+                && uploaded > 0.0
+            {
+                self.gc.heap.kill_oldest_first(c, uploaded);
+            }
+        }
     }
 
     fn note_rss(&mut self) {
@@ -832,6 +1127,12 @@ impl<'a> Simulation<'a> {
                 }
                 self.background_before += self.gc.stats().background;
                 self.gc.reset();
+                self.pending.clear();
+                if let Some(cp) = self.checkpoints.as_mut() {
+                    // Checkpoints in progress die with the process.
+                    self.checkpoints_lost += cp.in_progress() as u64;
+                    cp.restart(f64::INFINITY);
+                }
                 self.queue
                     .schedule(SimTime::from_secs_f64(self.now + delay), Ev::Restart);
             }
@@ -871,7 +1172,11 @@ impl<'a> Simulation<'a> {
             }
             Ev::Restart => {
                 self.running = true;
-                let restored = self.checkpointed_state;
+                let restored = self
+                    .checkpoints
+                    .as_ref()
+                    .map(|cp| cp.restorable_state().unwrap_or(0.0))
+                    .unwrap_or(self.checkpointed_state);
                 observer.on_event(&RunEvent::Restarted {
                     time_s: self.now,
                     restart: self.restarts,
@@ -879,7 +1184,7 @@ impl<'a> Simulation<'a> {
                 self.start_process(self.now, restored);
             }
             Ev::Checkpoint => {
-                if self.running {
+                if self.running && self.checkpoints.is_none() {
                     self.checkpointed_state = self.state.as_ref().map(State::size).unwrap_or(0.0);
                 }
                 if let RestartPolicy::Always {
@@ -893,6 +1198,7 @@ impl<'a> Simulation<'a> {
                     );
                 }
             }
+            Ev::JobSubmit(_) | Ev::JobEnd(_) | Ev::JobCheckpoint => self.on_job_event(ev),
             Ev::LimitCheck => {
                 if let (Some(limit), Some(iv)) = (
                     self.spec.pod.limit_bytes,
@@ -913,6 +1219,57 @@ impl<'a> Simulation<'a> {
                         .schedule(SimTime::from_secs_f64(self.now + iv), Ev::LimitCheck);
                 }
             }
+        }
+    }
+
+    /// Completes, aborts or starts checkpoints due now; the buffers of aborted ones die.
+    fn on_checkpoint_time(&mut self) {
+        let state = self.state.as_ref().map(State::size).unwrap_or(0.0);
+        if let Some(cp) = self.checkpoints.as_mut() {
+            let tr = cp.on_time(self.now, state, self.state_writes);
+            if let Some(c) = self.classes.checkpoint
+                && tr.dropped_bytes > 0.0
+            {
+                self.gc.heap.kill_oldest_first(c, tr.dropped_bytes);
+            }
+        }
+    }
+
+    /// A JobManager event: a job starts or ends, or the running jobs complete a checkpoint.
+    fn on_job_event(&mut self, ev: Ev) {
+        let spec: &'a RunSpec = self.spec;
+        let (Some(jm), Some(c)) = (&spec.jobmanager, self.classes.jobs) else {
+            return;
+        };
+        match ev {
+            Ev::JobSubmit(_) if self.running => self.allocate(c, jm.graph_bytes()),
+            Ev::JobEnd(_) if self.running => {
+                self.gc.heap.kill_oldest_first(c, jm.graph_bytes());
+                let retained = f64::from(jm.retained_checkpoints) * jm.checkpoint_bytes();
+                self.gc.heap.kill_oldest_first(c + 1, retained);
+            }
+            Ev::JobCheckpoint => {
+                if self.running {
+                    // Each running job adds a checkpoint's metadata; once it is complete, the
+                    // metadata beyond the retained checkpoints becomes garbage, oldest first.
+                    let running = f64::from(jm.running_jobs(self.now));
+                    let new = running * jm.checkpoint_bytes();
+                    let keep = f64::from(jm.retained_checkpoints) * new;
+                    let queued: f64 = self
+                        .pending
+                        .iter()
+                        .filter(|p| p.class == c + 1)
+                        .map(|p| p.bytes - p.replaces)
+                        .sum();
+                    let excess = self.gc.heap.class_live(c + 1) + queued + new - keep;
+                    self.allocate_replacing(c + 1, new, excess);
+                }
+                if let Some(iv) = jm.checkpoint_interval_s {
+                    self.queue
+                        .schedule(SimTime::from_secs_f64(self.now + iv), Ev::JobCheckpoint);
+                }
+            }
+            _ => {}
         }
     }
 
@@ -942,10 +1299,59 @@ impl<'a> Simulation<'a> {
             record_rate: self.processing_rate(),
             backlog_records: self.backlog,
             running: self.running,
+            models: self.model_sample(interval),
         };
         self.pause_in_interval = 0.0;
+        self.interval_out_usage = 0.0;
+        self.interval_in_usage = 0.0;
+        self.interval_backpressured = 0.0;
+        self.interval_time = 0.0;
         self.last_sample = self.now;
         observer.on_sample(&sample);
+    }
+
+    /// The models' figures for a sample closing an interval of `interval` seconds.
+    fn model_sample(&self, interval: f64) -> ModelSample {
+        let avg = |sum: f64| {
+            if self.interval_time > 0.0 {
+                sum / self.interval_time
+            } else {
+                0.0
+            }
+        };
+        let live = |c: Option<usize>| c.map(|c| self.gc.heap.class_live(c)).unwrap_or(0.0);
+        let cp = self.checkpoints.as_ref();
+        ModelSample {
+            out_pool_usage: avg(self.interval_out_usage),
+            in_pool_usage: avg(self.interval_in_usage),
+            backpressured_pct: if interval > 0.0 {
+                (100.0 * self.interval_backpressured / interval).min(100.0)
+            } else {
+                0.0
+            },
+            network_buffers_taken: if self.running {
+                self.spec
+                    .network
+                    .usage(self.processing_rate(), self.backpressured())
+                    .pool_taken
+            } else {
+                0.0
+            },
+            memtable_bytes: self
+                .state
+                .as_ref()
+                .map(State::memtable_bytes)
+                .unwrap_or(0.0),
+            checkpoints_in_progress: cp.map(|c| c.in_progress() as u32).unwrap_or(0),
+            checkpoints_completed: cp.map(Checkpoints::completed).unwrap_or(0),
+            checkpoints_failed: cp.map(Checkpoints::aborted).unwrap_or(0) + self.checkpoints_lost,
+            checkpoint_buffer_bytes: live(self.classes.checkpoint),
+            job_metadata_bytes: self
+                .classes
+                .jobs
+                .map(|c| self.gc.heap.class_live(c) + self.gc.heap.class_live(c + 1))
+                .unwrap_or(0.0),
+        }
     }
 
     fn summary(&self) -> Summary {
@@ -986,6 +1392,8 @@ enum Cause {
     InitDone,
     Stop,
     BacklogCleared,
+    PendingDone,
+    Checkpoint,
 }
 
 /// Runs `spec` to completion, reporting to `observer`.

@@ -6,6 +6,7 @@ mod lab;
 mod run;
 mod sweep;
 mod util;
+mod workloads;
 
 use util::{TestDir, assert_one_error};
 

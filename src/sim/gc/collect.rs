@@ -149,8 +149,10 @@ impl Gc {
     fn out_of_room(&self, reason: GcReason) -> bool {
         match reason {
             GcReason::OutOfSpaceLoh | GcReason::AllocLarge => {
+                // Committed but unused small-object space cannot take a large object.
                 let need = self.mean_large_object();
-                self.heap.gens[LOH].free < need && self.hard_limit_room() < need
+                let room = self.hard_limit_room() - self.mem.soh_slack(&self.heap);
+                self.heap.gens[LOH].free < need && room < need
             }
             _ => self.low_ephemeral_space(),
         }

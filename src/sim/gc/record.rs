@@ -77,6 +77,37 @@ pub mod condemn_bits {
     pub const TIME_TUNING: u32 = 0x100000;
     /// A blocking gen2 that compacts the LOH near the heap hard limit.
     pub const NEAR_HARD_LIMIT: u32 = 0x200000;
+
+    /// Every bit with its name.
+    pub const NAMES: [(u32, &str); 12] = [
+        (EXPAND, "expand"),
+        (LOW_EPHEMERAL_SPACE, "low_ephemeral_space"),
+        (LOW_CARD_EFFICIENCY, "low_card_efficiency"),
+        (EPHEMERAL_FRAGMENTATION, "gen1_fragmented"),
+        (MAX_GEN1, "gen2_budget_exhausted"),
+        (BEFORE_OOM, "before_oom"),
+        (GEN2_TOO_SMALL, "gen2_too_small"),
+        (BEFORE_BGC, "before_background_gc"),
+        (ALMOST_MAX_ALLOC, "high_memory_load"),
+        (TIME_TUNING, "time_tuning"),
+        (NEAR_HARD_LIMIT, "near_hard_limit"),
+        (0, "budget"),
+    ];
+
+    /// The names of the bits set in `bits`, joined with `+`; `budget` when none is set (the
+    /// generation came from the allocation budgets alone).
+    pub fn describe(bits: u32) -> String {
+        let names: Vec<&str> = NAMES
+            .iter()
+            .filter(|(b, _)| *b != 0 && bits & b != 0)
+            .map(|(_, n)| *n)
+            .collect();
+        if names.is_empty() {
+            "budget".to_string()
+        } else {
+            names.join("+")
+        }
+    }
 }
 
 /// One simulated garbage collection.

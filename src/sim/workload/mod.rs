@@ -1,10 +1,16 @@
 //! Workload models: what the application allocates and keeps. Traffic (records over time),
-//! objects (sizes and lifetimes), keyed state, pinned buffer pools and network buffers.
+//! objects (sizes and lifetimes), keyed state, checkpoints, pinned buffer pools, network buffers
+//! and the JobManager's job metadata.
 
+pub mod checkpoint;
+pub mod jobmanager;
 pub mod network;
 pub mod objects;
 pub mod state;
 pub mod traffic;
+
+#[cfg(test)]
+mod tests;
 
 use objects::{LifetimeShare, SizeDistribution};
 use traffic::TrafficSpec;

@@ -5,6 +5,8 @@
 
 use std::collections::VecDeque;
 
+use super::objects::SizeDistribution;
+
 /// Where state lives.
 #[derive(Clone, Debug, PartialEq)]
 pub enum StateBackend {
@@ -29,6 +31,9 @@ pub struct OffHeapStore {
     pub index_fraction: f64,
     /// Native allocator overhead: resident bytes per byte requested (1.0 = none).
     pub allocator_overhead: f64,
+    /// Rate at which a full memtable is flushed to disk, bytes/s (one flush at a time; infinite:
+    /// at once).
+    pub flush_bytes_per_s: f64,
 }
 
 impl Default for OffHeapStore {
@@ -40,6 +45,7 @@ impl Default for OffHeapStore {
             hot_fraction: 0.2,
             index_fraction: 0.01,
             allocator_overhead: 1.1,
+            flush_bytes_per_s: f64::INFINITY,
         }
     }
 }
@@ -65,12 +71,34 @@ pub struct StateSpec {
     pub update_per_s: f64,
     /// Bytes of existing entries rewritten per record.
     pub update_per_record: f64,
-    /// Size of one entry object, bytes (entries of 85,000 bytes or more go to the LOH).
+    /// Median size of one entry object, bytes (entries of 85,000 bytes or more go to the LOH).
     pub entry_bytes: f64,
+    /// Spread of the entry sizes: standard deviation of ln(size) of a lognormal around
+    /// `entry_bytes` (0: every entry has that size).
+    pub entry_sigma: f64,
     /// Entries per chunk when the store holds its entries in fixed-size chunks filled in order
     /// (summed over partitions filled at the same time); `None` for a hash table, whose bucket
     /// array holds every entry.
     pub chunk_entries: Option<f64>,
+}
+
+impl StateSpec {
+    /// Sizes of the entry objects: fixed at `entry_bytes`, or lognormal around it (drawn sizes
+    /// clamped to 16 bytes .. 1 GiB).
+    pub fn entry_sizes(&self) -> SizeDistribution {
+        if self.entry_sigma > 0.0 {
+            SizeDistribution::LogNormal {
+                median: self.entry_bytes,
+                sigma: self.entry_sigma,
+                min: 16.0,
+                max: 1_073_741_824.0,
+            }
+        } else {
+            SizeDistribution::Fixed {
+                bytes: self.entry_bytes,
+            }
+        }
+    }
 }
 
 impl Default for StateSpec {
@@ -86,6 +114,7 @@ impl Default for StateSpec {
             update_per_s: 0.0,
             update_per_record: 0.0,
             entry_bytes: 512.0,
+            entry_sigma: 0.0,
             chunk_entries: None,
         }
     }
@@ -111,12 +140,19 @@ pub struct State {
     /// Bytes written per time bin, oldest first, for TTL expiry: `(bin start s, bytes)`.
     bins: VecDeque<(f64, f64)>,
     bin_s: f64,
+    /// Bytes in the mutable memtable.
     memtable: f64,
+    /// Immutable memtables waiting for their flush to end: the end times, oldest first.
+    immutable: VecDeque<f64>,
+    /// When the flush in progress ends, seconds.
+    flush_busy_until: f64,
+    /// Times a full memtable found every write buffer in use (RocksDB stalls writes then).
+    stalls: u64,
     cache: f64,
 }
 
 impl State {
-    /// State at start: `initial_bytes` already present (written at time 0).
+    /// State at start: `initial_bytes` already present (see [`State::restore`] for its ages).
     pub fn new(spec: StateSpec) -> State {
         let bin_s = spec
             .ttl_s
@@ -127,13 +163,31 @@ impl State {
             bins: VecDeque::new(),
             bin_s,
             memtable: 0.0,
+            immutable: VecDeque::new(),
+            flush_busy_until: f64::NEG_INFINITY,
+            stalls: 0,
             cache: 0.0,
             spec,
         };
         let init = s.spec.initial_bytes;
-        s.record_write(0.0, init);
+        s.record_restored(0.0, init);
         s.size = init;
         s
+    }
+
+    /// Records `bytes` present at `t` as written evenly over the TTL before `t` (as a state
+    /// that has lived under its TTL is), so that they expire evenly over the next TTL.
+    fn record_restored(&mut self, t: f64, bytes: f64) {
+        match self.spec.ttl_s {
+            Some(ttl) if ttl.is_finite() && bytes > 0.0 => {
+                let bins = (ttl / self.bin_s).round().max(1.0) as usize;
+                for k in 0..bins {
+                    let at = t - ttl + (k as f64 + 0.5) * self.bin_s;
+                    self.record_write(at, bytes / bins as f64);
+                }
+            }
+            _ => self.record_write(t, bytes),
+        }
     }
 
     /// The description.
@@ -229,14 +283,9 @@ impl State {
         // Off-heap memtables fill with every write and flush when full.
         let writes = grown + replaced;
         if let StateBackend::OffHeap(store) = &self.spec.backend {
-            self.memtable += writes;
-            if store.write_buffer_bytes > 0.0 {
-                while self.memtable >= store.write_buffer_bytes {
-                    self.memtable -= store.write_buffer_bytes;
-                }
-            }
-            let target_cache = (self.size * store.hot_fraction).min(store.block_cache_bytes);
-            self.cache = target_cache;
+            let store = store.clone();
+            self.fill_memtables(&store, t, dt, writes);
+            self.cache = (self.size * store.hot_fraction).min(store.block_cache_bytes);
         }
         StateStep {
             write_rate: if dt > 0.0 { writes / dt } else { 0.0 },
@@ -251,26 +300,92 @@ impl State {
         match &self.spec.backend {
             StateBackend::Heap => 0.0,
             StateBackend::OffHeap(s) => {
-                // One mutable memtable filling, plus on average half of the others waiting to flush.
-                let waiting =
-                    (s.max_write_buffers.saturating_sub(1)) as f64 * s.write_buffer_bytes * 0.5;
-                (self.memtable
-                    + waiting.min(self.memtable.max(0.0) + s.write_buffer_bytes)
-                    + self.cache
-                    + self.size * s.index_fraction)
+                (self.memtable_bytes() + self.cache + self.size * s.index_fraction)
                     * s.allocator_overhead
             }
         }
     }
 
-    /// Restores the state to `bytes` (a restart from a checkpoint): entries restored count as
-    /// written now.
+    /// Memtable memory: the mutable memtable plus the immutable ones waiting for their flush,
+    /// bytes (never more than `write_buffer × write_buffers`; 0 for heap state).
+    pub fn memtable_bytes(&self) -> f64 {
+        match &self.spec.backend {
+            StateBackend::Heap => 0.0,
+            StateBackend::OffHeap(s) => {
+                self.memtable + self.immutable.len() as f64 * s.write_buffer_bytes
+            }
+        }
+    }
+
+    /// Times a memtable filled up while every write buffer was in use (RocksDB would stall
+    /// writes until a flush ends; the model ends the oldest flush at once instead).
+    pub fn write_stalls(&self) -> u64 {
+        self.stalls
+    }
+
+    /// Fills the mutable memtable with `writes` bytes written evenly over `[t, t + dt]`; a full
+    /// memtable becomes immutable and is flushed (one flush at a time, at the store's flush rate),
+    /// and the immutable memtables whose flush ended by `t + dt` are released.
+    fn fill_memtables(&mut self, store: &OffHeapStore, t: f64, dt: f64, writes: f64) {
+        let wb = store.write_buffer_bytes;
+        let end = t + dt;
+        if wb > 0.0 {
+            let rate = if dt > 0.0 { writes / dt } else { 0.0 };
+            let max_immutable = store.max_write_buffers.max(1) as usize - 1;
+            let flush_s = if store.flush_bytes_per_s > 0.0 {
+                wb / store.flush_bytes_per_s
+            } else {
+                f64::INFINITY
+            };
+            let (mut left, mut now) = (writes, t);
+            while left > 0.0 {
+                let room = (wb - self.memtable).max(0.0);
+                if left < room {
+                    self.memtable += left;
+                    break;
+                }
+                left -= room;
+                now = if rate > 0.0 { now + room / rate } else { now };
+                self.retire_flushes(now);
+                if self.immutable.len() >= max_immutable {
+                    // Every write buffer is in use: writes would stall until the oldest flush
+                    // ends; it is taken to end now.
+                    self.stalls += 1;
+                    self.immutable.pop_front();
+                    self.flush_busy_until = self.immutable.back().copied().unwrap_or(now).max(now);
+                }
+                if max_immutable == 0 {
+                    // A single write buffer is flushed in place.
+                    self.memtable = 0.0;
+                    continue;
+                }
+                let start = now.max(self.flush_busy_until);
+                let done = start + flush_s;
+                self.flush_busy_until = done;
+                self.immutable.push_back(done);
+                self.memtable = 0.0;
+            }
+        }
+        self.retire_flushes(end);
+    }
+
+    fn retire_flushes(&mut self, now: f64) {
+        while self.immutable.front().is_some_and(|&e| e <= now + 1e-9) {
+            self.immutable.pop_front();
+        }
+    }
+
+    /// Restores the state to `bytes` (a restart from a checkpoint). With a TTL the restored
+    /// entries keep their ages: written evenly over the TTL before `t`, they expire evenly over
+    /// the next TTL.
     pub fn restore(&mut self, t: f64, bytes: f64) {
         self.bins.clear();
         self.size = bytes;
         self.memtable = 0.0;
+        self.immutable.clear();
+        self.flush_busy_until = f64::NEG_INFINITY;
         self.cache = 0.0;
-        self.record_write(t, bytes);
+        self.record_restored(t, bytes);
     }
 }
 
@@ -327,6 +442,7 @@ mod tests {
             allocator_overhead: 1.0,
             write_buffer_bytes: 1e12,
             max_write_buffers: 1,
+            flush_bytes_per_s: f64::INFINITY,
         };
         let mut s = State::new(StateSpec {
             backend: StateBackend::OffHeap(store),
@@ -339,5 +455,139 @@ mod tests {
         s.advance(3.0, 10.0, 10.0, 0.0);
         // memtable 130 + cache capped at 50
         assert!((s.offheap_bytes() - 180.0).abs() < 1e-9);
+    }
+
+    fn rocksdb(store: OffHeapStore) -> State {
+        State::new(StateSpec {
+            backend: StateBackend::OffHeap(store),
+            ..Default::default()
+        })
+    }
+
+    const MIB: f64 = 1_048_576.0;
+
+    #[test]
+    fn memtables_flush_in_a_sawtooth_bounded_by_the_write_buffers() {
+        // 64 MiB memtables, two of them, flushed at 32 MiB/s, written at 16 MiB/s: a memtable
+        // fills in 4 s, then flushes for 2 s while the next one fills.
+        let store = OffHeapStore {
+            write_buffer_bytes: 64.0 * MIB,
+            max_write_buffers: 2,
+            flush_bytes_per_s: 32.0 * MIB,
+            block_cache_bytes: 0.0,
+            index_fraction: 0.0,
+            allocator_overhead: 1.0,
+            ..Default::default()
+        };
+        let mut s = rocksdb(store.clone());
+        let mut mem = vec![];
+        let mut t = 0.0;
+        while t < 40.0 - 1e-9 {
+            s.advance(t, 0.25, 16.0 * MIB, 0.0);
+            t += 0.25;
+            mem.push(s.memtable_bytes() / MIB);
+        }
+        let max = mem.iter().cloned().fold(0.0, f64::max);
+        // Highest sample a quarter second before a flush ends: 64 immutable + 28 filling.
+        assert!((max - 92.0).abs() < 1e-6, "{max}");
+        assert!(max <= 128.0);
+        // Right after the first flush ends (t = 6 s) only the new memtable is left: 32 MiB.
+        assert!((mem[23] - 32.0).abs() < 1e-6, "{}", mem[23]);
+        assert!((s.offheap_bytes() - s.memtable_bytes()).abs() < 1e-6);
+        assert_eq!(s.write_stalls(), 0);
+
+        // Written four times faster than they flush: every write buffer is busy, the memory
+        // stays at (never above) 2 × 64 MiB, and writes stall.
+        let mut s = rocksdb(OffHeapStore {
+            flush_bytes_per_s: 16.0 * MIB,
+            ..store
+        });
+        let mut max: f64 = 0.0;
+        for i in 0..160 {
+            s.advance(i as f64 * 0.25, 0.25, 64.0 * MIB, 0.0);
+            max = max.max(s.memtable_bytes());
+        }
+        // The highest sample: one memtable flushing and 48 MiB in the next, a step before it
+        // fills up and the oldest flush is cut short.
+        assert!((max - 112.0 * MIB).abs() < 1e-6, "{}", max / MIB);
+        assert!(max <= 128.0 * MIB);
+        assert!(s.write_stalls() > 0);
+    }
+
+    #[test]
+    fn updates_rewrite_entries_without_growing_the_state() {
+        // 10 MB of state rewritten at 1 MB/s: after 5 s, 5 MB of old copies were replaced (heap
+        // garbage) and the state is still 10 MB.
+        let mut s = State::new(StateSpec {
+            initial_bytes: 10e6,
+            ..Default::default()
+        });
+        let step = s.advance(0.0, 5.0, 0.0, 1e6);
+        assert_eq!(step.replaced, 5e6);
+        assert_eq!(step.write_rate, 1e6);
+        assert_eq!(s.size(), 10e6);
+    }
+
+    #[test]
+    fn index_and_filters_grow_with_the_data_and_the_allocator_adds_its_share() {
+        let store = OffHeapStore {
+            block_cache_bytes: 0.0,
+            index_fraction: 0.01,
+            allocator_overhead: 1.25,
+            write_buffer_bytes: 1.0,
+            max_write_buffers: 1,
+            ..Default::default()
+        };
+        let mut s = rocksdb(store);
+        s.advance(0.0, 100.0, 1e7, 0.0);
+        // 1 GB of data: 10 MB of index and filters, 12.5 MB resident.
+        assert!(
+            (s.offheap_bytes() - 12.5e6).abs() < 1.0,
+            "{}",
+            s.offheap_bytes()
+        );
+        s.advance(100.0, 100.0, 1e7, 0.0);
+        assert!((s.offheap_bytes() - 25e6).abs() < 1.0);
+    }
+
+    #[test]
+    fn entry_sizes_spread_around_their_median() {
+        let spec = StateSpec {
+            entry_bytes: 40_000.0,
+            entry_sigma: 1.0,
+            ..Default::default()
+        };
+        let f = spec.entry_sizes().facts(85_000.0);
+        // ln(85,000 / 40,000) = 0.75 sigma: a share of the bytes are entries on the LOH.
+        assert!(
+            f.loh_byte_fraction > 0.3 && f.loh_byte_fraction < 0.7,
+            "{f:?}"
+        );
+        let fixed = StateSpec {
+            entry_bytes: 40_000.0,
+            ..Default::default()
+        };
+        assert_eq!(fixed.entry_sizes().facts(85_000.0).loh_byte_fraction, 0.0);
+    }
+
+    #[test]
+    fn restored_state_expires_evenly_over_its_ttl() {
+        // 60 MB restored under a 60 s TTL with 1 MB/s of new keys: the state stays at 60 MB
+        // from the start instead of falling when the restored entries all expire at once.
+        let mut s = State::new(StateSpec {
+            initial_bytes: 60e6,
+            growth_per_s: 1e6,
+            ttl_s: Some(60.0),
+            ..Default::default()
+        });
+        let mut t = 0.0;
+        let (mut lo, mut hi) = (f64::MAX, 0.0f64);
+        while t < 300.0 {
+            s.advance(t, 0.5, 1e6, 0.0);
+            t += 0.5;
+            lo = lo.min(s.size());
+            hi = hi.max(s.size());
+        }
+        assert!(lo > 58e6 && hi < 62e6, "{lo} .. {hi}");
     }
 }

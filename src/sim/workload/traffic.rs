@@ -26,12 +26,14 @@ pub enum RateProfile {
         resolution_s: f64,
     },
     /// A measured series `(t_s, multiplier)` interpolated linearly, updated every `resolution_s`;
-    /// held at its last value after the end.
+    /// after its end it is held at its last value, or starts over when `period_s` is set.
     Replay {
         /// Points sorted by time.
         points: Vec<(f64, f64)>,
         /// Update interval, seconds.
         resolution_s: f64,
+        /// Replay the series again every this many seconds (`None`: play it once).
+        period_s: Option<f64>,
     },
     /// On for the first `on_fraction` of every `period_s`, off for the rest. Unlike a profile that
     /// merely drops to zero, the application itself is paused while off: it does no work, not even
@@ -121,7 +123,14 @@ impl Traffic {
             RateProfile::Replay {
                 points,
                 resolution_s,
-            } => interpolate(points, quantize(t, *resolution_s)),
+                period_s,
+            } => {
+                let tq = quantize(t, *resolution_s);
+                match period_s {
+                    Some(p) if *p > 0.0 => interpolate(points, (tq + EDGE_EPS).rem_euclid(*p)),
+                    _ => interpolate(points, tq),
+                }
+            }
             RateProfile::DutyCycle {
                 period_s,
                 on_fraction,
@@ -298,11 +307,25 @@ mod tests {
             RateProfile::Replay {
                 points: vec![(0.0, 1.0), (100.0, 3.0)],
                 resolution_s: 1.0,
+                period_s: None,
             },
             None,
         );
         assert!((t.rate_at(50.0) - 2000.0).abs() < 1e-9);
+        assert!((t.rate_at(50.7) - 2000.0).abs() < 1e-9);
+        assert_eq!(t.next_change_after(50.7), 51.0);
         assert!((t.rate_at(500.0) - 3000.0).abs() < 1e-9);
+        // Repeated every 200 s: at 250 s it plays its 50th second again.
+        let mut t = traffic(
+            RateProfile::Replay {
+                points: vec![(0.0, 1.0), (100.0, 3.0)],
+                resolution_s: 1.0,
+                period_s: Some(200.0),
+            },
+            None,
+        );
+        assert!((t.rate_at(250.0) - 2000.0).abs() < 1e-6);
+        assert!((t.rate_at(400.0) - 1000.0).abs() < 1e-6);
     }
 
     #[test]
