@@ -310,6 +310,9 @@ pub enum Depth {
     Screen,
     /// A decision (pass or fail), running up to the replication cap.
     Decide,
+    /// At least this many runs (capped by the replication cap), or a decision if one comes
+    /// sooner.
+    Runs(u64),
 }
 
 /// Progress of a plan, for a progress bar.
@@ -352,7 +355,8 @@ pub struct Evaluator {
     pub config: Config,
     /// Limits evaluated so far, by candidate.
     pub evals: BTreeMap<u64, LimitEval>,
-    /// Runs simulated by this evaluator.
+    /// Runs simulated so far: this evaluator's, added to whatever count the caller set (a plan
+    /// keeps one count over all its evaluators).
     pub runs: u64,
 }
 
@@ -437,7 +441,12 @@ impl Evaluator {
                 break;
             }
             let n = e.runs.len() as u64;
-            if n >= cap || (depth == Depth::Screen && n >= first) {
+            let enough = match depth {
+                Depth::Screen => n >= first,
+                Depth::Decide => false,
+                Depth::Runs(r) => n >= r.min(cap),
+            };
+            if n >= cap || enough {
                 break;
             }
             let target = if n == 0 {
@@ -455,6 +464,10 @@ impl Evaluator {
                 }
             }
             .max(n + 1);
+            let target = match depth {
+                Depth::Runs(r) if r > n => target.min(r.min(cap)).max(n + 1),
+                _ => target,
+            };
             self.batch(ctx, x, n, target, progress)?;
         }
         Ok(&self.evals[&x])

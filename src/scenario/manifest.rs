@@ -227,7 +227,7 @@ pub struct GcEnv {
 }
 
 /// The memory resources and .NET GC settings of one container of one object.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct PodResources {
     /// The object's kind.
     pub kind: ObjectKind,
@@ -1278,6 +1278,7 @@ fn read_flink_deployment(
         requests_memory: None,
         limits_memory: None,
         process_memory: None,
+        limit_factor: None,
         gc: GcEnv::default(),
         unknown_gc_env: Vec::new(),
         warnings: Vec::new(),
