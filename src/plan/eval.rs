@@ -78,9 +78,7 @@ impl Sizing {
     pub fn limit_of(&self, x: u64) -> u64 {
         match self {
             Sizing::PodLimit => x,
-            Sizing::Operator { factor, .. } => {
-                ((x / MIB) as f64 * factor).trunc() as u64 * MIB
-            }
+            Sizing::Operator { factor, .. } => ((x / MIB) as f64 * factor).trunc() as u64 * MIB,
         }
     }
 
@@ -597,7 +595,10 @@ mod tests {
         assert_eq!(s.request_of(4096 * MIB + 5, None), Some(4096 * MIB));
         let x = s.candidate_for_limit(3000 * MIB, 64 * MIB);
         assert!(s.limit_of(x) >= 3000 * MIB && s.limit_of(x - 64 * MIB) < 3000 * MIB);
-        assert_eq!(Sizing::PodLimit.candidate_for_limit(1000 * MIB, 64 * MIB), 1024 * MIB);
+        assert_eq!(
+            Sizing::PodLimit.candidate_for_limit(1000 * MIB, 64 * MIB),
+            1024 * MIB
+        );
         assert_eq!(Sizing::PodLimit.request_of(MIB, Some(2 * MIB)), Some(MIB));
     }
 }

@@ -264,7 +264,10 @@ pub fn shares(c: &Components, rss: f64) -> Vec<Share> {
         ("gen2", c.gen2),
         ("LOH", c.loh),
         ("fragmentation", c.fragmentation),
-        ("GC reserve and bookkeeping", (c.gc_committed - objects).max(0.0)),
+        (
+            "GC reserve and bookkeeping",
+            (c.gc_committed - objects).max(0.0),
+        ),
         ("network buffers", c.network),
         ("off-heap state", c.state_offheap),
         ("thread stacks", c.stacks),

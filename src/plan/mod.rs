@@ -454,8 +454,8 @@ pub fn plan(
         .filter(|e| e.decided() || e.invalid.is_some())
         .cloned();
     let config = ev.config_at(&ctx, x);
-    let (_, budget_plan) = crate::config::budget::apply_budget(&config)
-        .map_err(|e| PlanError::Input(e.one_line()))?;
+    let (_, budget_plan) =
+        crate::config::budget::apply_budget(&config).map_err(|e| PlanError::Input(e.one_line()))?;
     let built = scenario_from_config(&config, Some(&req.source), None)
         .map_err(|e| PlanError::Input(e.one_line()))?;
     let config = built.config.clone();

@@ -92,7 +92,9 @@ pub fn plan_csv(r: &PlanResult) -> String {
                 format!("{:.6}", s.oom.lo),
                 format!("{:.6}", s.oom.hi),
                 format!("{:.4}", s.gc_time_pct.mean),
-                s.gc_time_pct.hi.map_or(String::new(), |h| format!("{h:.4}")),
+                s.gc_time_pct
+                    .hi
+                    .map_or(String::new(), |h| format!("{h:.4}")),
                 format!("{:.3}", s.pause_p99_s.mean * 1000.0),
                 s.pause_p99_s
                     .hi
@@ -129,7 +131,10 @@ pub fn gc_env(r: &PlanResult) -> Vec<(String, String)> {
     let hex = |v: u64| format!("0x{v:X}");
     let mut env = vec![
         ("DOTNET_gcServer".to_string(), hex(u64::from(gc.server))),
-        ("DOTNET_gcConcurrent".to_string(), hex(u64::from(gc.concurrent))),
+        (
+            "DOTNET_gcConcurrent".to_string(),
+            hex(u64::from(gc.concurrent)),
+        ),
     ];
     match (gc.heap_hard_limit, gc.heap_hard_limit_percent) {
         (Some(b), _) => env.push(("DOTNET_GCHeapHardLimit".into(), hex(b))),
@@ -187,9 +192,17 @@ pub fn patch_yaml(r: &PlanResult) -> String {
         if resources {
             let _ = writeln!(out, "{pad}    resources:");
             let _ = writeln!(out, "{pad}      requests:");
-            let _ = writeln!(out, "{pad}        memory: {}", yaml_str(&quantity(rec.request)));
+            let _ = writeln!(
+                out,
+                "{pad}        memory: {}",
+                yaml_str(&quantity(rec.request))
+            );
             let _ = writeln!(out, "{pad}      limits:");
-            let _ = writeln!(out, "{pad}        memory: {}", yaml_str(&quantity(rec.limit)));
+            let _ = writeln!(
+                out,
+                "{pad}        memory: {}",
+                yaml_str(&quantity(rec.limit))
+            );
         }
         let _ = writeln!(out, "{pad}    env:");
         for (k, v) in &env {
@@ -303,7 +316,10 @@ pub fn recommendation_json(r: &PlanResult) -> Json {
         _ => Json::Null,
     };
     let mut split = Map::new();
-    split.insert("gc_heap_hard_limit_bytes".into(), json!(rec.heap_hard_limit));
+    split.insert(
+        "gc_heap_hard_limit_bytes".into(),
+        json!(rec.heap_hard_limit),
+    );
     if r.process == ProcessKind::TaskManager {
         split.insert("network_pool_bytes".into(), bytes("network.pool"));
         if rocksdb(r) {
@@ -322,10 +338,7 @@ pub fn recommendation_json(r: &PlanResult) -> Json {
             .collect();
         split.insert("flink".into(), Json::Object(flink));
     }
-    let env: Map<String, Json> = gc_env(r)
-        .into_iter()
-        .map(|(k, v)| (k, json!(v)))
-        .collect();
+    let env: Map<String, Json> = gc_env(r).into_iter().map(|(k, v)| (k, json!(v))).collect();
     let variant = &r.variants[rec.variant];
     let also: Map<String, Json> = variant
         .values
@@ -410,7 +423,9 @@ pub fn recommendation_json(r: &PlanResult) -> Json {
 /// within its runs) `no SLO missed in 100 runs` / `likely fails gc_time_pct`.
 pub fn assessment(e: &LimitEval) -> String {
     if let Some(why) = &e.invalid {
-        return format!("does not start: {why}");
+        let first: String = why.chars().take(90).collect();
+        let more = if why.chars().count() > 90 { "…" } else { "" };
+        return format!("does not start: {first}{more}");
     }
     match e.judgement.verdict {
         Verdict::Pass => "meets the SLOs".into(),
@@ -487,10 +502,7 @@ pub fn table(r: &PlanResult, dir: Option<&Path>, elapsed_s: Option<f64>) -> Stri
         rec.heap_hard_limit.map_or("none".into(), |h| gib(h as f64))
     )];
     if r.process == ProcessKind::TaskManager {
-        split.push(format!(
-            "network pool {}",
-            gib(rec.spec.network.pool_bytes)
-        ));
+        split.push(format!("network pool {}", gib(rec.spec.network.pool_bytes)));
         if let Some(Value::Bytes(b)) = rec.config.get("state.rocksdb.block_cache")
             && rocksdb(r)
         {
@@ -503,8 +515,16 @@ pub fn table(r: &PlanResult, dir: Option<&Path>, elapsed_s: Option<f64>) -> Stri
         o,
         "gc          {} {}{}; {}",
         rec.spec.gc.profile.name(),
-        if rec.spec.gc.server { "server" } else { "workstation" },
-        if rec.spec.gc.concurrent { ", concurrent" } else { "" },
+        if rec.spec.gc.server {
+            "server"
+        } else {
+            "workstation"
+        },
+        if rec.spec.gc.concurrent {
+            ", concurrent"
+        } else {
+            ""
+        },
         env.join(" ")
     );
     let line = |e: &LimitEval| {
@@ -521,7 +541,11 @@ pub fn table(r: &PlanResult, dir: Option<&Path>, elapsed_s: Option<f64>) -> Stri
         let _ = writeln!(o, "step below  {}: {}", quantity(b.limit), line(b));
     }
     if let Some(c) = rec.cost_per_hour {
-        let _ = writeln!(o, "cost        {c:.4} per hour ({:.2} per month of 730 h)", c * 730.0);
+        let _ = writeln!(
+            o,
+            "cost        {c:.4} per hour ({:.2} per month of 730 h)",
+            c * 730.0
+        );
     }
     let _ = writeln!(o, "why         {}", r.explanation.text());
     if !r.heuristics.is_empty() {
@@ -544,7 +568,13 @@ pub fn table(r: &PlanResult, dir: Option<&Path>, elapsed_s: Option<f64>) -> Stri
         }
         let mut assessments = vec![assessment(&rec.eval)];
         assessments.extend(r.heuristics.iter().map(|h| assessment(&h.eval)));
-        let header = ["SIZED BY", "RULE", "LIMIT", "P(OOM) [95% interval] failed/runs", "GC TIME"];
+        let header = [
+            "SIZED BY",
+            "RULE",
+            "LIMIT",
+            "P(OOM) [95% interval] failed/runs",
+            "GC TIME",
+        ];
         let mut widths = header.map(|h| h.chars().count());
         for row in &rows {
             for (w, c) in widths.iter_mut().zip(row) {
@@ -568,9 +598,13 @@ pub fn table(r: &PlanResult, dir: Option<&Path>, elapsed_s: Option<f64>) -> Stri
             let _ = writeln!(
                 o,
                 "(heuristics from {} of metrics at {}, scraped every {}: {} samples, p90 {}, max {}; the true peak was {})",
-                crate::scenario::duration::format_duration(std::time::Duration::from_secs_f64(h.span_s)),
+                crate::scenario::duration::format_duration(std::time::Duration::from_secs_f64(
+                    h.span_s
+                )),
                 quantity(h.limit),
-                crate::scenario::duration::format_duration(std::time::Duration::from_secs_f64(h.scrape_s)),
+                crate::scenario::duration::format_duration(std::time::Duration::from_secs_f64(
+                    h.scrape_s
+                )),
                 h.samples,
                 gib(h.p90),
                 gib(h.max),

@@ -210,13 +210,16 @@ pub fn read_settings(
         }
         if e.key == "also" {
             let keys = match parse_toml_value(&e.value) {
-                Ok(toml::Value::Array(items)) => items
-                    .iter()
-                    .map(|v| match v {
-                        toml::Value::String(k) => Ok(k.clone()),
-                        _ => Err(origin.error("also", "expected a list of keys such as [\"gc.mode\"]")),
-                    })
-                    .collect::<Result<Vec<_>, _>>()?,
+                Ok(toml::Value::Array(items)) => {
+                    items
+                        .iter()
+                        .map(|v| match v {
+                            toml::Value::String(k) => Ok(k.clone()),
+                            _ => Err(origin
+                                .error("also", "expected a list of keys such as [\"gc.mode\"]")),
+                        })
+                        .collect::<Result<Vec<_>, _>>()?
+                }
                 _ => {
                     return Err(origin.error(
                         "also",
@@ -252,7 +255,13 @@ pub fn read_settings(
                             .filter(|v| !v.is_empty())
                             .map(|v| toml_item(v))
                             .collect();
-                        also_axis(config, k.trim(), 0, &format!("[{}]", list.join(", ")), &origin)?
+                        also_axis(
+                            config,
+                            k.trim(),
+                            0,
+                            &format!("[{}]", list.join(", ")),
+                            &origin,
+                        )?
                     }
                     None => enumerated_axis(config, item.trim(), 0, &origin)?,
                 };
@@ -294,7 +303,10 @@ fn toml_item(v: &str) -> String {
 
 /// Splits `a,b=x|y,c` at commas.
 fn split_also(text: &str) -> Vec<&str> {
-    text.split(',').map(str::trim).filter(|s| !s.is_empty()).collect()
+    text.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect()
 }
 
 fn push_also(s: &mut PlanSettings, axis: Axis, origin: &Origin<'_>) -> Result<(), ScenarioError> {
@@ -363,7 +375,13 @@ fn enumerated_axis(
             return Err(origin.error(&format!("also {key}"), problem));
         }
     };
-    also_axis(config, key, line, &format!("[{}]", values.join(", ")), origin)
+    also_axis(
+        config,
+        key,
+        line,
+        &format!("[{}]", values.join(", ")),
+        origin,
+    )
 }
 
 /// A sweep error's problem without the sweep's own hint about `[sweep]` options.
@@ -374,10 +392,16 @@ fn strip_sweep(problem: &str) -> String {
     }
 }
 
-fn set(s: &mut PlanSettings, key: &str, text: &str, origin: &Origin<'_>) -> Result<(), ScenarioError> {
+fn set(
+    s: &mut PlanSettings,
+    key: &str,
+    text: &str,
+    origin: &Origin<'_>,
+) -> Result<(), ScenarioError> {
     let err = |p: String| origin.error(key, p);
     let size = |t: &str| -> Result<u64, ScenarioError> {
-        parse_size(t.trim()).map_err(|e| origin.error(key, format!("expected a size such as \"64Mi\": {e}")))
+        parse_size(t.trim())
+            .map_err(|e| origin.error(key, format!("expected a size such as \"64Mi\": {e}")))
     };
     let duration = |t: &str| -> Result<f64, ScenarioError> {
         parse_duration(t.trim())
@@ -410,7 +434,9 @@ fn set(s: &mut PlanSettings, key: &str, text: &str, origin: &Origin<'_>) -> Resu
         "scrape" => {
             let d = duration(text)?;
             if d < 1.0 {
-                return Err(err("a scrape interval shorter than 1s is not how metrics are collected".into()));
+                return Err(err(
+                    "a scrape interval shorter than 1s is not how metrics are collected".into(),
+                ));
             }
             s.scrape_s = d;
         }
@@ -424,7 +450,11 @@ fn set(s: &mut PlanSettings, key: &str, text: &str, origin: &Origin<'_>) -> Resu
         "warmup" => s.warmup_s = Some(duration(text)?),
         "price_per_gib_hour" => match text.trim().parse::<f64>() {
             Ok(p) if p.is_finite() && p >= 0.0 => s.price_per_gib_hour = Some(p),
-            _ => return Err(err(format!("expected a price ≥ 0 such as 0.005, found {text:?}"))),
+            _ => {
+                return Err(err(format!(
+                    "expected a price ≥ 0 such as 0.005, found {text:?}"
+                )));
+            }
         },
         "seed" => s.seed = Some(whole(text, 0)?),
         "compare" => match text.trim() {
@@ -433,10 +463,15 @@ fn set(s: &mut PlanSettings, key: &str, text: &str, origin: &Origin<'_>) -> Resu
             other => return Err(err(format!("expected true or false, found {other:?}"))),
         },
         other => {
-            let all: Vec<&str> = SLO_KEYS.iter().chain(OPTION_KEYS.iter()).copied().collect();
+            let all: Vec<&str> = schema::PLAN_KEYS.iter().map(|k| k.key).collect();
             let hint = all
                 .iter()
-                .map(|k| (schema::edit_distance(other, k), *k))
+                .map(|k| {
+                    let d = schema::edit_distance(other, k);
+                    // A key typed short (`gc_time`) is as close as a typo.
+                    let d = if k.starts_with(other) { d.min(1) } else { d };
+                    (d, *k)
+                })
                 .min()
                 .filter(|(d, _)| *d <= other.len().max(4) / 2)
                 .map(|(_, k)| format!(" (did you mean `{k}`?)"))
@@ -460,7 +495,9 @@ mod tests {
         let path = dir.path().join("s.toml");
         std::fs::write(
             &path,
-            format!("[scenario]\nduration = \"1h\"\n[pod]\nlimits.memory = \"2Gi\"\n[plan]\n{plan}"),
+            format!(
+                "[scenario]\nduration = \"1h\"\n[pod]\nlimits.memory = \"2Gi\"\n[plan]\n{plan}"
+            ),
         )
         .unwrap();
         read_config(&path, &[])
@@ -502,13 +539,31 @@ mod tests {
     fn unknown_and_bad_keys_name_file_line_and_key() {
         let e = settings("oom_risk = \"1%\"\ngc_time = 5\n", &[]).unwrap_err();
         let line = e.one_line();
-        assert!(line.contains("s.toml:7: [plan] gc_time: unknown key (did you mean `gc_time_pct`?)"), "{line}");
+        assert!(
+            line.contains("s.toml:7: [plan] gc_time: unknown key (did you mean `gc_time_pct`?)"),
+            "{line}"
+        );
         let e = settings("oom_risk = 3\n", &[]).unwrap_err();
         assert!(e.one_line().contains(":6: [plan] oom_risk:"), "{e}");
         let e = settings("step = \"64\"\n", &[]).unwrap_err();
         assert!(e.one_line().contains("below 1Mi"), "{e}");
         let e = settings("", &[("latency", "1s")]).unwrap_err();
-        assert!(e.one_line().starts_with("--slo: latency: unknown key"), "{e}");
+        assert!(
+            e.one_line().starts_with("--slo: latency: unknown key"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn every_key_is_in_the_schema_reference() {
+        for k in SLO_KEYS.iter().chain(OPTION_KEYS.iter()) {
+            assert!(
+                schema::PLAN_KEYS.iter().any(|d| d.key == *k),
+                "{k} is missing from schema::PLAN_KEYS"
+            );
+        }
+        assert_eq!(schema::PLAN_KEYS.len(), SLO_KEYS.len() + OPTION_KEYS.len());
+        assert!(schema::reference_markdown().contains("| `oom_risk` |"));
     }
 
     #[test]
@@ -519,13 +574,20 @@ mod tests {
         )
         .unwrap();
         assert_eq!(s.also.len(), 2);
-        let words: Vec<&str> = s.also[0].values().iter().map(|v| v.label.as_str()).collect();
+        let words: Vec<&str> = s.also[0]
+            .values()
+            .iter()
+            .map(|v| v.label.as_str())
+            .collect();
         assert_eq!(words, ["workstation", "server"]);
         assert!(s.also[1].axis.flink);
         assert_eq!(s.also[1].values().len(), 2);
         let s = settings(
             "",
-            &[("also", "gc.concurrent,flink.taskmanager.memory.network.fraction=0.05|0.1")],
+            &[(
+                "also",
+                "gc.concurrent,flink.taskmanager.memory.network.fraction=0.05|0.1",
+            )],
         )
         .unwrap();
         assert_eq!(s.also[0].values().len(), 2);

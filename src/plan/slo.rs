@@ -71,7 +71,9 @@ impl Slos {
                 }
                 .filter(|x| x.is_finite())
                 .ok_or_else(|| {
-                    format!("expected a percentage of running time such as 5 or \"5%\", found {t:?}")
+                    format!(
+                        "expected a percentage of running time such as 5 or \"5%\", found {t:?}"
+                    )
                 })?;
                 if !(pct > 0.0 && pct < 100.0) {
                     return Err(format!(
@@ -121,7 +123,10 @@ impl Slos {
             parts.push(format!("p99_pause ≤ {} ms", trim(p * 1000.0)));
         }
         if let Some(h) = self.headroom {
-            parts.push(format!("headroom: peak ≤ {}% of the limit", trim(h * 100.0)));
+            parts.push(format!(
+                "headroom: peak ≤ {}% of the limit",
+                trim(h * 100.0)
+            ));
         }
         parts.join(", ")
     }
@@ -329,7 +334,11 @@ pub fn judge(
             objective,
         }
     };
-    checks.push(mean_check("gc_time_pct", &stats.gc_time_pct, slos.gc_time_pct));
+    checks.push(mean_check(
+        "gc_time_pct",
+        &stats.gc_time_pct,
+        slos.gc_time_pct,
+    ));
     if let Some(p) = slos.p99_pause_s {
         checks.push(mean_check("p99_pause", &stats.pause_p99_s, p));
     }
@@ -422,7 +431,9 @@ mod tests {
     }
 
     fn wilson_n(k: u64, risk: f64) -> u64 {
-        (1..10_000).find(|n| *n >= k && wilson(k, *n).hi <= risk).unwrap()
+        (1..10_000)
+            .find(|n| *n >= k && wilson(k, *n).hi <= risk)
+            .unwrap()
     }
 
     #[test]
@@ -452,12 +463,16 @@ mod tests {
     #[test]
     fn gc_time_is_judged_on_its_interval() {
         let s = Slos::default();
-        let high: Vec<RunFacts> = (0..10).map(|i| facts(false, 6.0 + i as f64 * 0.01)).collect();
+        let high: Vec<RunFacts> = (0..10)
+            .map(|i| facts(false, 6.0 + i as f64 * 0.01))
+            .collect();
         let j = judge(&LimitStats::of(&high), &s, 1e9, 400, 10);
         assert_eq!(j.verdict, Verdict::Fail);
         assert_eq!(j.failing(), "gc_time_pct");
         // Straddling the objective stays undecided below the cap and fails at it.
-        let near: Vec<RunFacts> = (0..10).map(|i| facts(false, 4.0 + i as f64 * 0.2)).collect();
+        let near: Vec<RunFacts> = (0..10)
+            .map(|i| facts(false, 4.0 + i as f64 * 0.2))
+            .collect();
         let j = judge(&LimitStats::of(&near), &s, 1e9, 400, 10);
         assert_eq!(j.checks[1].verdict, Verdict::Undecided);
         let j = judge(&LimitStats::of(&near), &s, 1e9, 10, 10);

@@ -45,7 +45,12 @@ pub fn risk_chart(r: &PlanResult, path: &Path) -> Result<(), PlotError> {
     )];
     for (i, h) in r.heuristics.iter().enumerate() {
         marks.push((
-            format!("{}-style ({}): {}", h.name, h.rule, crate::plan::quantity(h.limit)),
+            format!(
+                "{}-style ({}): {}",
+                h.name,
+                h.rule,
+                crate::plan::quantity(h.limit)
+            ),
             h.limit as f64,
             PALETTE[[1, 4, 5][i % 3]],
         ));
@@ -65,17 +70,9 @@ pub fn risk_chart(r: &PlanResult, path: &Path) -> Result<(), PlotError> {
     let pad = ((x1 - x0) * 0.05).max(unit.of(r.settings.step as f64));
     let xr = (x0 - pad).max(0.0)..x1 + pad;
     let slo = r.settings.slos.oom_risk * 100.0;
-    let ytop = pts
-        .iter()
-        .map(|p| p.3)
-        .fold(slo * 4.0, f64::max)
-        .min(100.0)
-        * 1.05;
+    let ytop = pts.iter().map(|p| p.3).fold(slo * 4.0, f64::max).min(100.0) * 1.05;
     let horizon = super::scale::human_seconds(r.horizon_s);
-    let title = format!(
-        "{}: P(OOM within {horizon}) by pod memory limit",
-        r.name
-    );
+    let title = format!("{}: P(OOM within {horizon}) by pod memory limit", r.name);
     let counts: Vec<u64> = ev
         .evals
         .values()
@@ -113,7 +110,10 @@ pub fn risk_chart(r: &PlanResult, path: &Path) -> Result<(), PlotError> {
         if pts.len() > 1 {
             let mut band: Vec<(f64, f64)> = pts.iter().map(|p| (unit.of(p.0), p.2)).collect();
             band.extend(pts.iter().rev().map(|p| (unit.of(p.0), p.3.min(ytop))));
-            chart.draw_series(std::iter::once(Polygon::new(band, color.mix(0.18).filled())))?;
+            chart.draw_series(std::iter::once(Polygon::new(
+                band,
+                color.mix(0.18).filled(),
+            )))?;
         }
         chart.draw_series(LineSeries::new(
             pts.iter().map(|p| (unit.of(p.0), p.1.min(ytop))),
@@ -137,7 +137,10 @@ pub fn risk_chart(r: &PlanResult, path: &Path) -> Result<(), PlotError> {
         let mut entries: Vec<(String, Mark)> = vec![
             ("P(OOM) at a limit".to_string(), Mark::LineDot(color)),
             (runs_note.clone(), Mark::Band(color)),
-            (format!("SLO: oom_risk ≤ {}%", trim(slo, 3)), Mark::Line(LIMIT_RED)),
+            (
+                format!("SLO: oom_risk ≤ {}%", trim(slo, 3)),
+                Mark::Line(LIMIT_RED),
+            ),
         ];
         for (label, _, c) in &marks {
             entries.push((label.clone(), Mark::Line(*c)));
@@ -165,7 +168,11 @@ pub fn peak_chart(r: &PlanResult, path: &Path) -> Result<(), PlotError> {
     let xdesc = if m.during.is_empty() {
         format!("memory ({})", unit.name)
     } else {
-        format!("memory ({}); the peak came during {}", unit.name, m.during.join(", "))
+        format!(
+            "memory ({}); the peak came during {}",
+            unit.name,
+            m.during.join(", ")
+        )
     };
     save_png(path, PLAN_PEAK_SIZE, |root| {
         let mut chart = ChartBuilder::on(root)
