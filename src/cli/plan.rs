@@ -11,7 +11,9 @@ use memsim::budget::ProcessKind;
 use memsim::config::budget::process_kind;
 use memsim::plan::output::{patch_yaml, recommendation_json, table, write_all};
 use memsim::plan::{Override, PlanError, PlanRequest, Target, plan as make_plan, read_settings};
-use memsim::scenario::manifest::{FlinkComponent, ManifestSelector, read_pod_resources};
+use memsim::scenario::manifest::{
+    FlinkComponent, ManifestSelector, ObjectKind, read_pod_resources,
+};
 
 use super::args::{InputArgs, PlanArgs, PlanFormat, Process};
 
@@ -76,7 +78,15 @@ fn target(inputs: &InputArgs, process: ProcessKind) -> Result<Target> {
         component,
     };
     let r = read_pod_resources(&text, &selector).map_err(|e| anyhow!("{shown}: {e}"))?;
+    let object = if r.kind == ObjectKind::FlinkDeployment {
+        let docs: Vec<serde_json::Value> =
+            serde_saphyr::from_multiple(&text).map_err(|e| anyhow!("{shown}: {e}"))?;
+        docs.into_iter().filter(|d| !d.is_null()).nth(r.document)
+    } else {
+        None
+    };
     Ok(Target {
+        object,
         kind: r.kind,
         name: r.object_name,
         container: r.container,

@@ -63,6 +63,9 @@ pub struct Target {
     pub component: FlinkComponent,
     /// For a FlinkDeployment: the operator's limit factor (pod limit ÷ process size).
     pub limit_factor: Option<f64>,
+    /// For a FlinkDeployment: the object as written (its pod template's container list goes
+    /// into the patch whole, since a JSON merge patch replaces lists).
+    pub object: Option<serde_json::Value>,
 }
 
 impl Target {
@@ -78,6 +81,7 @@ impl Target {
             container: container.to_string(),
             component,
             limit_factor: None,
+            object: None,
         }
     }
 }
@@ -260,6 +264,18 @@ pub fn plan(
     req: &PlanRequest,
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<PlanResult, PlanError> {
+    let mut req = req.clone();
+    // The manifest describes the pod being resized: an absolute GC heap hard limit it sets is
+    // replaced by one that follows the new limit (the patch sets it).
+    if req
+        .config
+        .entries
+        .get("gc.heap_hard_limit")
+        .is_some_and(|e| matches!(e.source, Source::Manifest { .. }))
+    {
+        req.config.entries.remove("gc.heap_hard_limit");
+    }
+    let req = &req;
     let s = &req.settings;
     let base = scenario_from_config(&req.config, Some(&req.source), None)
         .map_err(|e| PlanError::Input(e.one_line()))?;

@@ -212,17 +212,8 @@ pub fn patch_yaml(r: &PlanResult) -> String {
     };
     match t.kind {
         ObjectKind::FlinkDeployment => {
-            let key = match t.component {
-                FlinkComponent::TaskManager => "taskManager",
-                FlinkComponent::JobManager => "jobManager",
-            };
-            let _ = writeln!(out, "spec:");
-            let _ = writeln!(out, "  {key}:");
-            let _ = writeln!(out, "    resource:");
-            let _ = writeln!(out, "      memory: {}", yaml_str(&flink_size(rec.x)));
-            let _ = writeln!(out, "    podTemplate:");
-            let _ = writeln!(out, "      spec:");
-            container(&mut out, 8, false);
+            let patch = flink_patch(r, &env);
+            emit_yaml(&patch, 0, &mut out);
         }
         ObjectKind::Pod => {
             let _ = writeln!(out, "spec:");
@@ -238,6 +229,108 @@ pub fn patch_yaml(r: &PlanResult) -> String {
         }
     }
     out
+}
+
+/// The FlinkDeployment patch: `spec.<component>.resource.memory` and the component pod
+/// template's whole container list (from the manifest, with the main container's GC
+/// environment set), so that it reads the same as a JSON merge patch (which replaces lists; a
+/// custom resource takes no strategic merge without its schema) and as a strategic one.
+fn flink_patch(r: &PlanResult, env: &[(String, String)]) -> Json {
+    let t = &r.target;
+    let key = match t.component {
+        FlinkComponent::TaskManager => "taskManager",
+        FlinkComponent::JobManager => "jobManager",
+    };
+    let mut containers: Vec<Json> = t
+        .object
+        .as_ref()
+        .and_then(|o| o.pointer(&format!("/spec/{key}/podTemplate/spec/containers")))
+        .and_then(Json::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let i = match containers
+        .iter()
+        .position(|c| c.get("name").and_then(Json::as_str) == Some(t.container.as_str()))
+    {
+        Some(i) => i,
+        None => {
+            containers.push(json!({ "name": t.container }));
+            containers.len() - 1
+        }
+    };
+    if let Json::Object(c) = &mut containers[i] {
+        let list = c.entry("env").or_insert_with(|| json!([]));
+        if !list.is_array() {
+            *list = json!([]);
+        }
+        if let Json::Array(vars) = list {
+            for (k, v) in env {
+                match vars
+                    .iter_mut()
+                    .find(|e| e.get("name").and_then(Json::as_str) == Some(k.as_str()))
+                {
+                    Some(e) => e["value"] = json!(v),
+                    None => vars.push(json!({ "name": k, "value": v })),
+                }
+            }
+        }
+    }
+    json!({
+        "spec": {
+            key: {
+                "resource": { "memory": flink_size(r.recommendation.x) },
+                "podTemplate": { "spec": { "containers": containers } },
+            }
+        }
+    })
+}
+
+/// Writes `v` as block-style YAML at `indent` spaces (strings double-quoted).
+fn emit_yaml(v: &Json, indent: usize, out: &mut String) {
+    let pad = " ".repeat(indent);
+    match v {
+        Json::Object(m) => {
+            for (k, x) in m {
+                match x {
+                    Json::Object(o) if !o.is_empty() => {
+                        let _ = writeln!(out, "{pad}{k}:");
+                        emit_yaml(x, indent + 2, out);
+                    }
+                    Json::Array(a) if !a.is_empty() => {
+                        let _ = writeln!(out, "{pad}{k}:");
+                        emit_yaml(x, indent + 2, out);
+                    }
+                    _ => {
+                        let _ = writeln!(out, "{pad}{k}: {}", scalar(x));
+                    }
+                }
+            }
+        }
+        Json::Array(a) => {
+            for x in a {
+                let mut item = String::new();
+                match x {
+                    Json::Object(o) if !o.is_empty() => emit_yaml(x, indent + 2, &mut item),
+                    Json::Array(l) if !l.is_empty() => emit_yaml(x, indent + 2, &mut item),
+                    _ => item = format!("{pad}  {}\n", scalar(x)),
+                }
+                // The first line of the item goes after the dash.
+                let _ = write!(out, "{pad}- {}", &item[indent + 2..]);
+            }
+        }
+        _ => {
+            let _ = writeln!(out, "{pad}{}", scalar(v));
+        }
+    }
+}
+
+fn scalar(v: &Json) -> String {
+    match v {
+        Json::String(s) => yaml_str(s),
+        Json::Object(_) => "{}".into(),
+        Json::Array(_) => "[]".into(),
+        other => other.to_string(),
+    }
 }
 
 /// A YAML double-quoted string.
