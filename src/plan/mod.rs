@@ -326,13 +326,13 @@ pub fn plan(
     let mut runs = 0u64;
 
     // Probe: one run at a generous limit (the largest if that one fails).
-    let mut probe_at = |x: u64, runs: &mut u64| -> Result<(bool, f64), PlanError> {
+    let mut probe_at = |x: u64, runs: &mut u64| -> (bool, f64, Option<String>) {
         let mut config = req.config.clone();
         sizing.apply(&mut config, x);
-        let spec = scenario_from_config(&config, Some(&req.source), None)
-            .map_err(|e| PlanError::Input(e.one_line()))?
-            .spec;
-        let mut spec = spec;
+        let mut spec = match scenario_from_config(&config, Some(&req.source), None) {
+            Ok(s) => s.spec,
+            Err(e) => return (false, 0.0, Some(e.problem.replace('\n', " "))),
+        };
         spec.seed = eval::replication_seed(seed, 0);
         let sum = simulate(&spec, &mut crate::sim::observe::NullObserver);
         *runs += 1;
@@ -340,18 +340,26 @@ pub fn plan(
             runs: *runs,
             what: format!("probe at {}", quantity(sizing.limit_of(x))),
         });
-        Ok((sum.outcome == Outcome::Ok, sum.peak_rss))
+        let why = (sum.outcome != Outcome::Ok).then(|| {
+            format!(
+                "replication 0 ends {} after {}",
+                sum.outcome.name(),
+                explain::clock(sum.outcome_time_s.unwrap_or(0.0))
+            )
+        });
+        (sum.outcome == Outcome::Ok, sum.peak_rss, why)
     };
-    let (mut ok, mut peak) = probe_at(observe_x, &mut runs)?;
+    let (mut ok, mut peak, mut why) = probe_at(observe_x, &mut runs);
     let mut observe_x = observe_x;
     if !ok && observe_x < max_x {
         observe_x = max_x;
-        (ok, peak) = probe_at(max_x, &mut runs)?;
+        (ok, peak, why) = probe_at(max_x, &mut runs);
     }
     if !ok {
         return Err(PlanError::Infeasible(format!(
-            "{name}: the SLOs cannot be met: the run fails even at the largest limit, {} (raise [plan] max or machine.node_memory, or change the scenario)",
-            quantity(sizing.limit_of(observe_x))
+            "{name}: the SLOs cannot be met: even the largest limit, {}, fails ({}); raise [plan] max (--max) or machine.node_memory, or change the scenario",
+            quantity(sizing.limit_of(observe_x)),
+            why.unwrap_or_default()
         )));
     }
     let start = match s.start {
@@ -618,22 +626,34 @@ fn infeasible(ev: &Evaluator, x: u64) -> SearchOutcome {
     let reason = match ev.evals.get(&x) {
         Some(e) => match &e.invalid {
             Some(why) => why.clone(),
-            None => e
-                .judgement
-                .checks
-                .iter()
-                .filter(|c| c.verdict != Verdict::Pass)
-                .map(|c| {
-                    format!(
-                        "{} {} (upper 95% bound {}) > {}",
-                        c.slo,
-                        slo_value(c.slo, c.value),
-                        slo_value(c.slo, c.upper),
-                        slo_value(c.slo, c.objective)
-                    )
-                })
-                .collect::<Vec<_>>()
-                .join(", "),
+            None => {
+                let any_fail = e
+                    .judgement
+                    .checks
+                    .iter()
+                    .any(|c| c.verdict == Verdict::Fail);
+                e.judgement
+                    .checks
+                    .iter()
+                    .filter(|c| {
+                        if any_fail {
+                            c.verdict == Verdict::Fail
+                        } else {
+                            c.verdict != Verdict::Pass
+                        }
+                    })
+                    .map(|c| {
+                        format!(
+                            "{} {} (upper 95% bound {}) > {}",
+                            c.slo,
+                            slo_value(c.slo, c.value),
+                            slo_value(c.slo, c.upper),
+                            slo_value(c.slo, c.objective)
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            }
         },
         None => "not evaluated".into(),
     };
@@ -644,7 +664,13 @@ fn infeasible(ev: &Evaluator, x: u64) -> SearchOutcome {
 pub fn slo_value(slo: &str, v: f64) -> String {
     match slo {
         "oom_risk" | "headroom" => format!("{:.1}%", v * 100.0),
-        "gc_time_pct" => format!("{v:.2}%"),
+        "gc_time_pct" => {
+            if v != 0.0 && v.abs() < 0.01 {
+                format!("{v:.2e}%")
+            } else {
+                format!("{v:.2}%")
+            }
+        }
         "p99_pause" => format!("{:.1} ms", v * 1000.0),
         _ => format!("{v}"),
     }
