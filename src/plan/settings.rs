@@ -253,7 +253,7 @@ pub fn read_settings(
                             .split('|')
                             .map(|v| v.trim())
                             .filter(|v| !v.is_empty())
-                            .map(|v| toml_item(v))
+                            .map(toml_item)
                             .collect();
                         also_axis(
                             config,
