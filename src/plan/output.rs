@@ -516,6 +516,10 @@ pub fn recommendation_json(r: &PlanResult) -> Json {
 /// within its runs) `no SLO missed in 100 runs` / `likely fails gc_time_pct`.
 pub fn assessment(e: &LimitEval) -> String {
     if let Some(why) = &e.invalid {
+        if why.contains("exceed configured Total Flink Memory") {
+            return "does not start: Flink's fixed memory components exceed the process size"
+                .into();
+        }
         let first: String = why.chars().take(90).collect();
         let more = if why.chars().count() > 90 { "…" } else { "" };
         return format!("does not start: {first}{more}");
@@ -571,7 +575,19 @@ pub fn table(r: &PlanResult, dir: Option<&Path>, elapsed_s: Option<f64>) -> Stri
         r.settings.slos.describe()
     );
     if r.variants.len() > 1 {
-        let _ = writeln!(o, "best of     {}", r.variants[rec.variant].describe());
+        let all: Vec<String> = r
+            .variants
+            .iter()
+            .map(|v| {
+                let answer = match v.outcome {
+                    super::SearchOutcome::Found { x } => quantity(r.sizing.limit_of(x)),
+                    super::SearchOutcome::Infeasible { .. } => "none meets the SLOs".into(),
+                };
+                format!("{}: {answer}", v.describe())
+            })
+            .collect();
+        let _ = writeln!(o, "also        {}", all.join("; "));
+        let _ = writeln!(o, "best        {}", r.variants[rec.variant].describe());
     }
     let _ = writeln!(
         o,

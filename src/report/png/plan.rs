@@ -127,11 +127,20 @@ pub fn risk_chart(r: &PlanResult, path: &Path) -> Result<(), PlotError> {
             vec![(xr.start, slo), (xr.end, slo)],
             LIMIT_RED.stroke_width(2),
         )))?;
-        for (_, x, c) in &marks {
+        // Heuristics first and wider, so that limits that coincide show as nested stripes;
+        // memsim's line on top.
+        let n = marks.len() as u32;
+        for (i, (_, x, c)) in marks
+            .iter()
+            .enumerate()
+            .skip(1)
+            .chain(marks.iter().enumerate().take(1))
+        {
             let x = unit.of(*x);
+            let width = if i == 0 { 3 } else { 3 * (n - i as u32) };
             chart.draw_series(std::iter::once(PathElement::new(
                 vec![(x, 0.0), (x, ytop)],
-                c.stroke_width(3),
+                c.stroke_width(width),
             )))?;
         }
         let mut entries: Vec<(String, Mark)> = vec![
