@@ -516,9 +516,8 @@ pub fn recommendation_json(r: &PlanResult) -> Json {
 /// within its runs) `no SLO missed in 100 runs` / `likely fails gc_time_pct`.
 pub fn assessment(e: &LimitEval) -> String {
     if let Some(why) = &e.invalid {
-        if why.contains("exceed configured Total Flink Memory") {
-            return "does not start: Flink's fixed memory components exceed the process size"
-                .into();
+        if why.contains("Total Flink Memory") {
+            return "does not start: Flink rejects its memory split at this size".into();
         }
         let first: String = why.chars().take(90).collect();
         let more = if why.chars().count() > 90 { "…" } else { "" };
@@ -667,12 +666,21 @@ pub fn table(r: &PlanResult, dir: Option<&Path>, elapsed_s: Option<f64>) -> Stri
             format!("{:.2}%", rec.eval.stats.gc_time_pct.mean),
         ]];
         for h in &r.heuristics {
+            let ran = h.eval.invalid.is_none();
             rows.push([
                 format!("{}-style", h.name),
                 h.rule.into(),
                 quantity(h.limit),
-                risk_text(&h.eval.stats.oom),
-                format!("{:.2}%", h.eval.stats.gc_time_pct.mean),
+                if ran {
+                    risk_text(&h.eval.stats.oom)
+                } else {
+                    "—".into()
+                },
+                if ran {
+                    format!("{:.2}%", h.eval.stats.gc_time_pct.mean)
+                } else {
+                    "—".into()
+                },
             ]);
         }
         let mut assessments = vec![assessment(&rec.eval)];
