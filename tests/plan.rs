@@ -48,6 +48,7 @@ fn limit_of(j: &Json) -> u64 {
 
 const UNDER: &str = "tests/data/plan/under.toml";
 const OVER: &str = "tests/data/plan/over.toml";
+const BURST: &str = "tests/data/plan/burst.toml";
 
 /// Runs `scenario` at `limit` with `runs` seeds the plan never used; returns (failures, mean
 /// time in GC %).
@@ -124,7 +125,34 @@ fn more_traffic_or_more_state_never_lowers_the_recommendation() {
 }
 
 #[test]
-fn heuristics_under_provision_a_pod_whose_peak_the_scraper_misses() {
+fn vpa_under_provisions_a_pod_whose_short_peaks_the_scraper_misses() {
+    let t = tempfile::tempdir().unwrap();
+    let j = plan_json(t.path(), BURST, &[]);
+    let limit = limit_of(&j);
+    let h = &j["history"];
+    // Memtables filled by 5 s bursts: the 30 s scraper sees a maximum well below the true
+    // peak, and the 90th percentile below that.
+    let (max, peak) = (
+        h["max_bytes"].as_f64().unwrap(),
+        h["true_peak_bytes"].as_f64().unwrap(),
+    );
+    assert!(peak > max * 1.05, "{h}");
+    let vpa = &j["heuristics"][0];
+    assert_eq!(vpa["name"], "VPA");
+    assert!(vpa["limit_bytes"].as_u64().unwrap() < limit, "{vpa}");
+    assert!(vpa["limit_bytes"].as_f64().unwrap() < peak, "{vpa}");
+    assert!(
+        vpa["assessment"]
+            .as_str()
+            .unwrap()
+            .starts_with("fails oom_risk"),
+        "{vpa}"
+    );
+    assert!(vpa["p_oom"]["failures"].as_u64().unwrap() >= 1);
+}
+
+#[test]
+fn heuristics_under_provision_a_flink_budgeted_pod_whose_heap_shrinks_with_the_limit() {
     let t = tempfile::tempdir().unwrap();
     let j = plan_json(t.path(), UNDER, &[]);
     let limit = limit_of(&j);

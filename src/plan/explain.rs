@@ -43,7 +43,8 @@ pub struct Moment {
     pub shares: Vec<Share>,
     /// Raw components (for the chart).
     pub components: Components,
-    /// What was going on: `a checkpoint (2 in progress)`, `a gen2 background GC (alloc_small)`.
+    /// What was going on: `during a checkpoint`, `during a gen2 background GC (alloc_small)`,
+    /// `2s after a gen1 GC (alloc_small)`.
     pub during: Vec<String>,
     /// For a managed OOM: the GC heap's committed memory and its hard limit, bytes.
     pub heap: Option<(f64, Option<f64>)>,
@@ -167,9 +168,9 @@ fn moment(
     let mut during = Vec::new();
     if w.checkpoints > 0 {
         during.push(if w.checkpoints > 1 {
-            format!("{} checkpoints", w.checkpoints)
+            format!("during {} checkpoints", w.checkpoints)
         } else {
-            "a checkpoint".to_string()
+            "during a checkpoint".to_string()
         });
     }
     if let Some(g) = &w.last_gc {
@@ -181,7 +182,7 @@ fn moment(
         };
         if running {
             during.push(format!(
-                "a gen{}{kind} GC ({})",
+                "during a gen{}{kind} GC ({})",
                 g.generation,
                 g.reason.name()
             ));
@@ -204,7 +205,7 @@ fn moment(
     let context = if during.is_empty() {
         String::new()
     } else {
-        format!(" during {}", during.join(", "))
+        format!(", {}", during.join(", "))
     };
     let (sentence, heap) = match (failing, sum.outcome, &w.failure) {
         (true, Outcome::ManagedOom, Some(RunEvent::ManagedOom { committed, .. })) => {

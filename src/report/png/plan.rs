@@ -178,7 +178,7 @@ pub fn peak_chart(r: &PlanResult, path: &Path) -> Result<(), PlotError> {
         format!("memory ({})", unit.name)
     } else {
         format!(
-            "memory ({}); the peak came during {}",
+            "memory ({}); at the peak: {}",
             unit.name,
             m.during.join(", ")
         )
