@@ -233,9 +233,9 @@ fn moment(
         ),
         (false, _, _) => (
             format!(
-                "Peak {} ({:.0}% of the {} limit) at {when}{context}: {}.",
+                "Peak {} ({} of the {} limit) at {when}{context}: {}.",
                 gib(rss),
-                rss / e.limit as f64 * 100.0,
+                percent(rss / e.limit as f64),
                 super::quantity(e.limit),
                 parts.join(", ")
             ),
@@ -288,6 +288,16 @@ pub fn shares(c: &Components, rss: f64) -> Vec<Share> {
     out
 }
 
+/// A share as a percentage, whole unless that would round it up to 100%: `83%`, `99.7%`.
+fn percent(share: f64) -> String {
+    let pct = share * 100.0;
+    if (99.5..100.0).contains(&pct) {
+        format!("{pct:.1}%")
+    } else {
+        format!("{pct:.0}%")
+    }
+}
+
 /// `2.31 GiB`.
 pub fn gib(b: f64) -> String {
     if b >= (1u64 << 30) as f64 {
@@ -336,5 +346,7 @@ mod tests {
         assert!((total - 1.0).abs() < 1e-9, "{total}");
         assert_eq!(clock(3600.0 * 18.0 + 42.0 * 60.0 + 7.0), "18:42:07");
         assert_eq!(clock(90_000.0), "day 2 01:00:00");
+        assert_eq!(percent(0.997), "99.7%");
+        assert_eq!(percent(0.83), "83%");
     }
 }
