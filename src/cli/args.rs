@@ -39,6 +39,9 @@ pub enum Command {
     Budget(BudgetArgs),
     /// Print the effective configuration with the source of every value
     Config(ConfigArgs),
+    /// Find the smallest pod memory limit meeting the SLOs, with its split, a patch and a
+    /// comparison with the VPA-, KRR- and operator-style heuristics
+    Plan(PlanArgs),
 }
 
 /// Inputs besides the scenario file, shared by `run`, `check`, `budget` and `config`. Lowest
@@ -233,6 +236,89 @@ pub struct SweepArgs {
     /// The points.csv column heatmap.png shows
     #[arg(long, value_name = "COLUMN", default_value = DEFAULT_HEATMAP_COLUMN)]
     pub heatmap: String,
+}
+
+/// How `memsim plan` prints its answer.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum PlanFormat {
+    /// The recommendation, the comparison table and the explanation, for reading
+    #[default]
+    Table,
+    /// recommendation.json
+    Json,
+    /// patch.yaml (to pipe into kubectl patch)
+    Yaml,
+}
+
+/// `memsim plan`.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Finds the smallest pod memory limit, on a grid of --step, whose replications meet every SLO,
+judged on the upper end of the 95% interval (oom_risk: Wilson; gc_time_pct and p99_pause: t):
+  oom_risk     P(OOM kill or managed OOM within the horizon)   default 1%
+  gc_time_pct  mean time in GC, percent of running time         default 5
+  p99_pause    mean p99 GC pause                                 off unless given
+  headroom     p95 peak resident memory / limit                  off unless given
+The split follows the limit (Flink's budget, or the runtime's 75% default hard limit). SLOs and
+options can also go in the scenario's [plan] section; the command line wins.
+
+Writes DIR/<scenario>/plan/: plan.csv, recommendation.json, risk.png, peak.png, patch.yaml
+(strategic-merge patch of the --pod manifest's kind, else a Deployment) and
+appsettings.memory.json. Exit code 2 when no limit up to [plan] max meets the SLOs.
+
+Examples:
+  memsim plan scenarios/taskmanager-healthy.toml
+  memsim plan my.toml --slo oom_risk=0.5% --slo p99_pause=20ms --step 128Mi
+  memsim plan my.toml --pod deploy.yaml --format yaml | kubectl patch -f deploy.yaml --patch-file /dev/stdin
+  memsim plan my.toml --also gc.mode,gc.concurrent --price-per-gib-hour 0.005")]
+pub struct PlanArgs {
+    /// Scenario file (TOML), optionally with a [plan] section
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// An SLO: oom_risk=1%, gc_time_pct=5, p99_pause=50ms, headroom=90% (repeatable)
+    #[arg(long = "slo", value_name = "KEY=VALUE", value_parser = parse_set)]
+    pub slos: Vec<String>,
+    /// Folder for results: they go to DIR/<scenario name>/plan/
+    #[arg(long, short, value_name = "DIR", default_value = "results")]
+    pub out: PathBuf,
+    /// What to print on stdout
+    #[arg(long, value_name = "FORMAT", default_value = "table")]
+    pub format: PlanFormat,
+    /// Granularity of the limit [default: [plan] step, else 64Mi]
+    #[arg(long, value_name = "SIZE")]
+    pub step: Option<String>,
+    /// Largest limit tried [default: [plan] max, else machine.node_memory]
+    #[arg(long, value_name = "SIZE")]
+    pub max: Option<String>,
+    /// Price of one GiB of memory for one hour, for the cost of the recommendation
+    #[arg(long, value_name = "PRICE")]
+    pub price_per_gib_hour: Option<String>,
+    /// Keys searched besides the limit, comma-separated: word and boolean keys take all their
+    /// values (gc.mode), others list them (flink.taskmanager.memory.network.fraction=0.05|0.1)
+    #[arg(long, value_name = "KEY[=V1|V2],...")]
+    pub also: Vec<String>,
+    /// Interval of the simulated metrics scraper the heuristics learn from [default: 30s]
+    #[arg(long, value_name = "DURATION")]
+    pub scrape: Option<String>,
+    /// Skip the comparison with the VPA-, KRR- and operator-style heuristics
+    #[arg(long)]
+    pub no_compare: bool,
+    /// Seed every run seed derives from [default: [plan] seed, else scenario.seed]
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+    /// Override a scenario setting by its dotted key, or set a Flink option (repeatable; later
+    /// ones win)
+    #[arg(long = "set", value_name = "KEY=VALUE", value_parser = parse_set)]
+    pub sets: Vec<String>,
+    /// Other inputs; --pod also names the object kind the patch is for.
+    #[command(flatten)]
+    pub inputs: InputArgs,
+    /// Worker threads [default: one per CPU]; the answer is the same for any number
+    #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub threads: Option<u32>,
+    /// Print no progress and no table (JSON and YAML are still printed)
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 /// `memsim merge`.

@@ -10,6 +10,7 @@ mod check;
 mod config;
 mod lab;
 mod merge;
+mod plan;
 mod plot;
 mod progress;
 mod run;
@@ -57,6 +58,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Lab(a) => lab::lab(&a, &mut out)?,
         Command::Budget(a) => budget::budget(&a, &mut out)?,
         Command::Config(a) => config::config(&a, &mut out)?,
+        Command::Plan(a) => plan::plan(&a, &mut out)?,
     }
     out.flush()?;
     Ok(())

@@ -227,7 +227,7 @@ pub struct GcEnv {
 }
 
 /// The memory resources and .NET GC settings of one container of one object.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct PodResources {
     /// The object's kind.
     pub kind: ObjectKind,
@@ -248,6 +248,10 @@ pub struct PodResources {
     /// For a FlinkDeployment main container: Flink's total process memory
     /// (`<component>.memory.process.size`), bytes, before Flink rounds the pod request to MiB.
     pub process_memory: Option<u64>,
+    /// For a FlinkDeployment main container: the factor Flink multiplies the request by to get
+    /// the pod limit (`kubernetes.<component>.memory.limit-factor`, or limit ÷ request of
+    /// `resources`; 1 when neither is set).
+    pub limit_factor: Option<f64>,
     /// The .NET GC settings from the container's environment.
     pub gc: GcEnv,
     /// GC-related `DOTNET_`/`COMPlus_` variables that are set but not read into [`GcEnv`]
@@ -791,6 +795,7 @@ fn read_workload(
         requests_memory: None,
         limits_memory: None,
         process_memory: None,
+        limit_factor: None,
         gc: GcEnv::default(),
         unknown_gc_env: Vec::new(),
         warnings: Vec::new(),
@@ -1273,6 +1278,7 @@ fn read_flink_deployment(
         requests_memory: None,
         limits_memory: None,
         process_memory: None,
+        limit_factor: None,
         gc: GcEnv::default(),
         unknown_gc_env: Vec::new(),
         warnings: Vec::new(),
@@ -1488,6 +1494,7 @@ fn read_flink_memory(
     // Java's (int)(mib × factor): truncation toward zero, saturating at i32::MAX.
     let limit_mib = ((request_mib as f64 * factor).trunc() as u64).min(i32::MAX as u64);
     out.process_memory = Some(bytes);
+    out.limit_factor = Some(factor);
     out.requests_memory = Some(request_mib * MIB);
     out.limits_memory = Some(limit_mib.saturating_mul(MIB));
     let mut req_origin = origin.clone();

@@ -904,6 +904,152 @@ pub const KEYS: &[KeyDef] = &[
     ),
 ];
 
+/// One key of the `[plan]` section (read by `memsim plan`, not by the simulation): how its value
+/// is written, its default and its meaning.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PlanKeyDef {
+    /// Key inside `[plan]` (`oom_risk`), or `also.<KEY>` for the `[plan.also]` table.
+    pub key: &'static str,
+    /// How the value is written (and so its unit).
+    pub value: &'static str,
+    /// Default (`None`: off unless given).
+    pub default: Option<&'static str>,
+    /// What it means.
+    pub doc: &'static str,
+}
+
+const fn plan_key(
+    key: &'static str,
+    value: &'static str,
+    default: Option<&'static str>,
+    doc: &'static str,
+) -> PlanKeyDef {
+    PlanKeyDef {
+        key,
+        value,
+        default,
+        doc,
+    }
+}
+
+/// The `[plan]` keys: the SLOs a recommended limit must meet, then the search's options.
+pub const PLAN_KEYS: &[PlanKeyDef] = &[
+    plan_key(
+        "oom_risk",
+        "probability (`0.01` or `\"1%\"`)",
+        Some("1%"),
+        "SLO: highest P(OOM kill or managed OutOfMemoryException within `scenario.duration`), judged on the upper end of its Wilson 95% interval (`--slo oom_risk=…`)",
+    ),
+    plan_key(
+        "gc_time_pct",
+        "percent (`5` or `\"5%\"`)",
+        Some("5"),
+        "SLO: highest mean share of running time paused by the GC, judged on the upper end of its t 95% interval",
+    ),
+    plan_key(
+        "p99_pause",
+        "duration",
+        None,
+        "SLO: highest mean of the runs' 99th-percentile GC pause, judged on the upper end of its t 95% interval",
+    ),
+    plan_key(
+        "headroom",
+        "share (`0.9` or `\"90%\"`)",
+        None,
+        "SLO: highest 95th percentile of the runs' peak resident memory, as a share of the limit",
+    ),
+    plan_key(
+        "step",
+        "size",
+        Some("64Mi"),
+        "granularity of the recommended limit (`--step`)",
+    ),
+    plan_key(
+        "min",
+        "size",
+        None,
+        "smallest limit tried (default: one step)",
+    ),
+    plan_key(
+        "max",
+        "size",
+        None,
+        "largest limit tried (default: `machine.node_memory`); if it fails the plan ends with exit code 2",
+    ),
+    plan_key(
+        "start",
+        "size",
+        None,
+        "first limit tried (default: 25% above the peak of a probe run at the generous limit)",
+    ),
+    plan_key(
+        "replications",
+        "integer ≥ 2",
+        Some("20"),
+        "runs of a limit while screening it (each replication has its own seed, the same at every limit)",
+    ),
+    plan_key(
+        "max_replications",
+        "integer ≥ 2",
+        Some("400"),
+        "most runs of one limit before it is decided (an undecided limit fails)",
+    ),
+    plan_key(
+        "observe",
+        "size",
+        None,
+        "the generous limit of the probe run and of the heuristics' metrics history (default: twice the scenario's limit, at most `max`)",
+    ),
+    plan_key(
+        "scrape",
+        "duration",
+        Some("30s"),
+        "interval at which the simulated metrics scraper reads resident memory for the heuristics (`--scrape`)",
+    ),
+    plan_key(
+        "history",
+        "duration",
+        Some("24h"),
+        "simulated metrics history the heuristics learn from (whole runs of the scenario, seeds of their own)",
+    ),
+    plan_key(
+        "warmup",
+        "duration",
+        None,
+        "resident memory before this is left out of the recommended request (default: 10% of the run, at most 15m)",
+    ),
+    plan_key(
+        "price_per_gib_hour",
+        "number ≥ 0",
+        None,
+        "price of one GiB of memory for one hour: the recommendation's cost (`--price-per-gib-hour`)",
+    ),
+    plan_key(
+        "seed",
+        "integer ≥ 0",
+        None,
+        "seed every run's seed derives from (default: `scenario.seed`)",
+    ),
+    plan_key(
+        "compare",
+        "`true` / `false`",
+        Some("true"),
+        "compare with the VPA-style (p90 + 15%), KRR-style (max + 15%) and operator-style (max + 20%) limits",
+    ),
+    plan_key(
+        "also",
+        "list of keys",
+        None,
+        "word and boolean keys searched besides the limit over all their values, such as `[\"gc.mode\"]` (`--also`); the best combination is recommended",
+    ),
+    plan_key(
+        "also.<KEY>",
+        "list of values, or `\"all\"`",
+        None,
+        "in a `[plan.also]` table: the values searched for a key (`\"flink.taskmanager.memory.managed.fraction\" = [0.1, 0.4]`)",
+    ),
+];
+
 /// Looks a key up.
 pub fn lookup(key: &str) -> Option<&'static KeyDef> {
     KEYS.iter().find(|k| k.key == key)
@@ -1016,6 +1162,18 @@ pub fn reference_markdown() -> String {
         ));
     }
     flush(&mut out, &mut nested);
+    out.push_str(
+        "\n#### `[plan]`\n\nRead by `memsim plan` only; the command line's `--slo KEY=VALUE` and options win.\n\n| key | value | default | meaning |\n|---|---|---|---|\n",
+    );
+    for k in PLAN_KEYS {
+        out.push_str(&format!(
+            "| `{}` | {} | {} | {} |\n",
+            k.key,
+            k.value,
+            k.default.map_or("—".to_string(), |d| format!("`{d}`")),
+            k.doc.replace('|', "\\|")
+        ));
+    }
     out.trim_start().to_string()
 }
 

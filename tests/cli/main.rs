@@ -24,7 +24,7 @@ fn help_and_version_exit_0() {
     assert!(o.status.success());
     let help = util::stdout(&o);
     for sub in [
-        "run", "sweep", "merge", "plot", "check", "lab", "budget", "config",
+        "run", "sweep", "merge", "plot", "check", "lab", "budget", "config", "plan",
     ] {
         assert!(help.contains(sub), "{help}");
     }

@@ -8,12 +8,15 @@
 //! | P(OOMKill) against the swept memory key, with its Wilson band | sweep | `risk.png` | [`RISK_SIZE`] |
 //! | one `points.csv` column over a 2-D grid | sweep with two keys | `heatmap.png` | [`HEATMAP_SIZE`] |
 //! | distribution of peak RSS per point | sweep | `peak_rss.png` | [`PEAK_RSS_SIZE`] |
+//! | P(OOM) against the pod limit, SLO and heuristics' limits | plan | `risk.png` | [`plan::PLAN_RISK_SIZE`] |
+//! | resident memory by component at the peak | plan | `peak.png` | [`plan::PLAN_PEAK_SIZE`] |
 //!
 //! Every chart has a title, axis labels with units and a legend. Each file is drawn under a
 //! temporary name and renamed into place.
 
 pub mod data;
 pub mod draw;
+pub mod plan;
 pub mod run;
 pub mod scale;
 pub mod sweep;

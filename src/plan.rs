@@ -1,1 +1,0 @@
-//! Capacity planning: the smallest pod limit meeting every SLO, with its risk.
