@@ -510,3 +510,31 @@ fn also_searches_extra_keys_and_reports_the_best_combination() {
         "0.05"
     );
 }
+
+/// A scenario that fixes Flink's process size keeps the same split at every limit: the plan
+/// says so instead of silently searching a limit the split ignores.
+#[test]
+fn a_pinned_flink_process_size_is_named_in_a_warning() {
+    let t = tempfile::tempdir().unwrap();
+    let file = repo(UNDER);
+    let o = memsim(
+        t.path(),
+        &[
+            "plan",
+            file.to_str().unwrap(),
+            "-q",
+            "--set",
+            "flink.taskmanager.memory.process.size=1600m",
+        ],
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("warning: flink.taskmanager.memory.process.size fixes Flink's memory sizes"),
+        "{err}"
+    );
+    let o = memsim(t.path(), &["plan", file.to_str().unwrap(), "-q"]);
+    assert!(
+        !String::from_utf8_lossy(&o.stderr).contains("fixes Flink's memory sizes"),
+        "no warning without a pinned size"
+    );
+}

@@ -96,17 +96,38 @@ fn target(inputs: &InputArgs, process: ProcessKind) -> Result<Target> {
 }
 
 /// Runs `memsim plan`.
+/// The Flink option that sizes the budget when it is not the pod limit (a fixed process size,
+/// total Flink memory, or task heap and managed memory), with the Flink budget on and the plan
+/// varying the pod limit: then the split cannot follow the candidate limits.
+fn pinned_flink_size(config: &memsim::scenario::load::Config) -> Option<String> {
+    let budget = memsim::config::budget::derive_budget(config).ok()?;
+    let operator = config
+        .entries
+        .get(&memsim::config::budget::process_size_key(budget.process))
+        .is_some_and(|e| matches!(e.source, memsim::scenario::load::Source::Manifest { .. }));
+    (budget.sized_by != "pod.limits.memory" && !operator).then_some(budget.sized_by)
+}
+
 pub fn plan(args: &PlanArgs, out: &mut dyn Write) -> Result<()> {
     let started = Instant::now();
     let inputs = super::config::inputs(Some(&args.file), &args.sets, &args.inputs);
-    let (config, warnings) = super::config::read(&inputs)?;
+    let (config, mut warnings) = super::config::read(&inputs)?;
     let settings = read_settings(&config, &overrides(args)).map_err(|e| anyhow!(e.one_line()))?;
     let process = process_kind(&config);
+    if let Some(key) = pinned_flink_size(&config) {
+        warnings.push(format!(
+            "{key} fixes Flink's memory sizes, so the split (heap hard limit, network, state) \
+             stays the same at every limit the plan tries; remove it to let the split follow \
+             the limit"
+        ));
+    }
     let target = target(&args.inputs, process)?;
     let threads = args.threads.map_or_else(
         || std::thread::available_parallelism().map_or(1, |n| n.get()),
         |n| n as usize,
     );
+    // Said before the search, so that they are seen also when it fails.
+    super::config::warn(&warnings);
     let req = PlanRequest {
         config,
         source: args.file.clone(),
@@ -150,6 +171,5 @@ pub fn plan(args: &PlanArgs, out: &mut dyn Write) -> Result<()> {
             }
         }
     }
-    super::config::warn(&warnings);
     Ok(())
 }
