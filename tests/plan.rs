@@ -538,3 +538,41 @@ fn a_pinned_flink_process_size_is_named_in_a_warning() {
         "no warning without a pinned size"
     );
 }
+
+/// A manifest that sets an absolute `DOTNET_GCHeapHardLimit` keeps it through a strategic merge
+/// unless the patch names it, and an absolute limit overrides a percentage: so the patch always
+/// replaces it with the limit the recommendation was simulated with, even when the scenario
+/// sizes the heap by a percentage.
+#[test]
+fn the_patch_replaces_a_manifests_absolute_heap_limit() {
+    let t = tempfile::tempdir().unwrap();
+    let manifest = repo("tests/data/manifests/deployment.yaml");
+    let args = [
+        "--pod",
+        manifest.to_str().unwrap(),
+        "--no-compare",
+        "--set",
+        "memory.budget=off",
+        "--set",
+        "gc.heap_hard_limit_percent=80",
+    ];
+    let j = plan_json(t.path(), UNDER, &args);
+    let simulated = j["recommendation"]["gc"]["heap_hard_limit_bytes"]
+        .as_u64()
+        .expect("a heap hard limit");
+    let text =
+        std::fs::read_to_string(t.path().join("results/plan-under/plan/patch.yaml")).unwrap();
+    let want = format!("0x{simulated:X}");
+    assert!(
+        text.contains("DOTNET_GCHeapHardLimit") && text.contains(&want),
+        "{want} in {text}"
+    );
+    let patch_file = t.path().join("patch.yaml");
+    std::fs::write(&patch_file, &text).unwrap();
+    let Some(patched) = kubectl_patch(&manifest, &patch_file, "strategic") else {
+        eprintln!("kubectl not found: skipping kubectl patch --local");
+        return;
+    };
+    let r = read_pod_resources(&patched, &ManifestSelector::default()).unwrap();
+    assert_eq!(r.gc.heap_hard_limit, Some(simulated), "{patched}");
+}

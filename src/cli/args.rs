@@ -269,7 +269,8 @@ appsettings.memory.json. Exit code 2 when no limit up to [plan] max meets the SL
 Examples:
   memsim plan scenarios/taskmanager-healthy.toml
   memsim plan my.toml --slo oom_risk=0.5% --slo p99_pause=20ms --step 128Mi
-  memsim plan my.toml --pod deploy.yaml --format yaml | kubectl patch -f deploy.yaml --patch-file /dev/stdin
+  memsim plan my.toml --pod deploy.yaml --format yaml > patch.yaml
+  kubectl patch --local -f deploy.yaml --patch-file patch.yaml -o yaml   # review, then without --local
   memsim plan my.toml --also gc.mode,gc.concurrent --price-per-gib-hour 0.005")]
 pub struct PlanArgs {
     /// Scenario file (TOML), optionally with a [plan] section

@@ -95,7 +95,6 @@ fn target(inputs: &InputArgs, process: ProcessKind) -> Result<Target> {
     })
 }
 
-/// Runs `memsim plan`.
 /// The Flink option that sizes the budget when it is not the pod limit (a fixed process size,
 /// total Flink memory, or task heap and managed memory), with the Flink budget on and the plan
 /// varying the pod limit: then the split cannot follow the candidate limits.
@@ -108,6 +107,7 @@ fn pinned_flink_size(config: &memsim::scenario::load::Config) -> Option<String> 
     (budget.sized_by != "pod.limits.memory" && !operator).then_some(budget.sized_by)
 }
 
+/// Runs `memsim plan`.
 pub fn plan(args: &PlanArgs, out: &mut dyn Write) -> Result<()> {
     let started = Instant::now();
     let inputs = super::config::inputs(Some(&args.file), &args.sets, &args.inputs);

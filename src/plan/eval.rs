@@ -16,7 +16,6 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use crate::budget::ProcessKind;
 use crate::config::budget::{process_kind, process_size_key};
 use crate::scenario::load::{Config, Entry, Source, Value, scenario_from_config};
 use crate::sim::observe::{Observer, Outcome, Sample};
@@ -294,11 +293,6 @@ impl LimitEval {
             _ => "screened fail",
         }
     }
-
-    /// Runs that failed.
-    pub fn failures(&self) -> u64 {
-        self.stats.oom.count
-    }
 }
 
 /// How far to take a limit.
@@ -559,11 +553,6 @@ fn judge_at(ctx: &RunContext, stats: &LimitStats, limit: u64) -> Judgement {
         ctx.settings.max_replications,
         ctx.settings.replications,
     )
-}
-
-/// The process a configuration runs (for messages).
-pub fn process_of(config: &Config) -> ProcessKind {
-    process_kind(config)
 }
 
 #[cfg(test)]

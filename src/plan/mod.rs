@@ -31,7 +31,7 @@ pub mod output;
 pub mod settings;
 pub mod slo;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use crate::budget::ProcessKind;
 use crate::config::budget::process_kind;
@@ -257,6 +257,9 @@ pub struct PlanResult {
     pub explanation: Explanation,
     /// Runs simulated in all (probe, search, history, heuristics, explanation).
     pub runs: u64,
+    /// The manifest set an absolute GC heap hard limit, which the patch must replace (a strategic
+    /// merge keeps variables it does not name, and an absolute limit overrides a percentage).
+    pub replaces_absolute_heap_limit: bool,
 }
 
 /// Makes a plan. `progress` is called after every batch of runs.
@@ -267,12 +270,12 @@ pub fn plan(
     let mut req = req.clone();
     // The manifest describes the pod being resized: an absolute GC heap hard limit it sets is
     // replaced by one that follows the new limit (the patch sets it).
-    if req
+    let replaces_absolute_heap_limit = req
         .config
         .entries
         .get("gc.heap_hard_limit")
-        .is_some_and(|e| matches!(e.source, Source::Manifest { .. }))
-    {
+        .is_some_and(|e| matches!(e.source, Source::Manifest { .. }));
+    if replaces_absolute_heap_limit {
         req.config.entries.remove("gc.heap_hard_limit");
     }
     let req = &req;
@@ -309,8 +312,14 @@ pub fn plan(
         Some(Value::Bytes(b)) => *b,
         _ => 64 << 30,
     };
-    let max_x = (s.max.unwrap_or(node) / step).max(1) * step;
-    let min_x = s.min.unwrap_or(step).div_ceil(step).max(1) * step;
+    // `min` and `max` are pod limits; candidates are what the sizing turns into one (the
+    // process size of a FlinkDeployment, whose pod limit is that times the limit factor).
+    let max_limit = s.max.unwrap_or(node);
+    let mut max_x = (max_limit / step).max(1) * step;
+    while max_x > step && sizing.limit_of(max_x) > max_limit {
+        max_x -= step;
+    }
+    let min_x = sizing.candidate_for_limit(s.min.unwrap_or(step), step);
     if min_x > max_x {
         return Err(PlanError::Input(format!(
             "[plan] min ({}) is above max ({})",
@@ -528,6 +537,7 @@ pub fn plan(
         history,
         explanation,
         runs,
+        replaces_absolute_heap_limit,
     })
 }
 
@@ -574,6 +584,10 @@ fn search(
             break;
         }
         if hi >= max_x {
+            // Screening runs can look bad by chance: only a decided failure is infeasible.
+            if good(ev, max_x, Depth::Decide)? {
+                break;
+            }
             return Ok(infeasible(ev, max_x));
         }
         hi = (hi.saturating_mul(2) / step * step).min(max_x);
@@ -600,26 +614,48 @@ fn search(
             }
         }
     }
-    // Confirm: the limit passes and the step below fails.
-    let mut x = hi;
-    for _ in 0..64 {
-        if good(ev, x, Depth::Decide)? {
-            if x <= min_x || x < min_x + step {
-                return Ok(SearchOutcome::Found { x });
+    // Confirm on decided verdicts: gallop from the screening answer to a decided pass and a
+    // decided failure, then bisect between them down to one step.
+    let (mut fail, mut pass) = if good(ev, hi, Depth::Decide)? {
+        let mut pass = hi;
+        let mut inc = step;
+        loop {
+            if pass <= min_x {
+                return Ok(SearchOutcome::Found { x: pass });
             }
-            let below = x - step;
+            let below = pass.saturating_sub(inc).max(min_x);
             if good(ev, below, Depth::Decide)? {
-                x = below;
-                continue;
+                pass = below;
+                inc = inc.saturating_mul(2);
+            } else {
+                break (below, pass);
             }
-            return Ok(SearchOutcome::Found { x });
         }
-        if x >= max_x {
-            return Ok(infeasible(ev, max_x));
+    } else {
+        let mut fail = hi;
+        let mut inc = step;
+        loop {
+            if fail >= max_x {
+                return Ok(infeasible(ev, max_x));
+            }
+            let above = fail.saturating_add(inc).min(max_x);
+            if good(ev, above, Depth::Decide)? {
+                break (fail, above);
+            }
+            fail = above;
+            inc = inc.saturating_mul(2);
         }
-        x = (x + step).min(max_x);
+    };
+    while pass - fail > step {
+        let mid = fail + (pass - fail) / step / 2 * step;
+        let mid = if mid <= fail { fail + step } else { mid };
+        if good(ev, mid, Depth::Decide)? {
+            pass = mid;
+        } else {
+            fail = mid;
+        }
     }
-    Ok(infeasible(ev, x))
+    Ok(SearchOutcome::Found { x: pass })
 }
 
 fn infeasible(ev: &Evaluator, x: u64) -> SearchOutcome {
@@ -775,13 +811,6 @@ fn nearest_rank(sorted: &[f64], q: f64) -> f64 {
     }
     let rank = ((q * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
     sorted[rank - 1]
-}
-
-/// The scenario file's name without its extension (for messages).
-pub fn stem(path: &Path) -> String {
-    path.file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -31,8 +31,6 @@ pub const RISK_PNG: &str = "risk.png";
 /// The memory at the peak.
 pub const PEAK_PNG: &str = "peak.png";
 
-const MIB: f64 = 1_048_576.0;
-
 /// The columns of `plan.csv`.
 pub const PLAN_COLUMNS: [&str; 21] = [
     "variant",
@@ -124,36 +122,47 @@ fn csv_text(s: &str) -> String {
 }
 
 /// The .NET GC environment variables the recommendation runs with, as the runtime reads them
-/// (values hexadecimal): `DOTNET_gcServer`, `DOTNET_gcConcurrent`, the heap hard limit (absolute,
-/// or as a percentage when the scenario gives one), and any other GC knob the run sets.
+/// (values hexadecimal): `gcServer`, `gcConcurrent`, the heap hard limit (absolute, or as a
+/// percentage when the scenario gives one), and any other GC knob the run sets. The prefix is
+/// `DOTNET_` from .NET 5 on and `COMPlus_` for .NET Core 3.1, which reads no other.
 pub fn gc_env(r: &PlanResult) -> Vec<(String, String)> {
     let gc = &r.recommendation.spec.gc;
+    let prefix = match gc.profile {
+        crate::sim::gc::GcProfile::NetCore31 => "COMPlus_",
+        _ => "DOTNET_",
+    };
     let hex = |v: u64| format!("0x{v:X}");
     let mut env = vec![
-        ("DOTNET_gcServer".to_string(), hex(u64::from(gc.server))),
-        (
-            "DOTNET_gcConcurrent".to_string(),
-            hex(u64::from(gc.concurrent)),
-        ),
+        ("gcServer".to_string(), hex(u64::from(gc.server))),
+        ("gcConcurrent".to_string(), hex(u64::from(gc.concurrent))),
     ];
-    match (gc.heap_hard_limit, gc.heap_hard_limit_percent) {
-        (Some(b), _) => env.push(("DOTNET_GCHeapHardLimit".into(), hex(b))),
-        (None, Some(p)) => env.push(("DOTNET_GCHeapHardLimitPercent".into(), hex(u64::from(p)))),
+    // The manifest's own absolute limit would outlive the patch (and override a percentage):
+    // it is replaced by the absolute limit the recommendation ran with.
+    let absolute = gc.heap_hard_limit.or(if r.replaces_absolute_heap_limit {
+        r.recommendation.heap_hard_limit
+    } else {
+        None
+    });
+    match (absolute, gc.heap_hard_limit_percent) {
+        (Some(b), _) => env.push(("GCHeapHardLimit".into(), hex(b))),
+        (None, Some(p)) => env.push(("GCHeapHardLimitPercent".into(), hex(u64::from(p)))),
         (None, None) => {}
     }
     if let Some(n) = gc.heap_count {
-        env.push(("DOTNET_GCHeapCount".into(), hex(u64::from(n))));
+        env.push(("GCHeapCount".into(), hex(u64::from(n))));
     }
     if let Some(b) = gc.gen0size {
-        env.push(("DOTNET_GCgen0size".into(), hex(b)));
+        env.push(("GCgen0size".into(), hex(b)));
     }
     if let Some(d) = gc.datas {
-        env.push(("DOTNET_GCDynamicAdaptationMode".into(), hex(u64::from(d))));
+        env.push(("GCDynamicAdaptationMode".into(), hex(u64::from(d))));
     }
     if let Some(c) = gc.conserve_memory {
-        env.push(("DOTNET_GCConserveMemory".into(), hex(u64::from(c))));
+        env.push(("GCConserveMemory".into(), hex(u64::from(c))));
     }
-    env
+    env.into_iter()
+        .map(|(k, v)| (format!("{prefix}{k}"), v))
+        .collect()
 }
 
 /// The Flink process size of the recommendation, in Flink's own unit (`2304m`).
@@ -348,7 +357,34 @@ pub fn appsettings_json(r: &PlanResult) -> String {
         ProcessKind::TaskManager => "taskmanager.memory.process.size",
         ProcessKind::JobManager => "jobmanager.memory.process.size",
     };
-    flink.insert(key.into(), json!(flink_size(rec.x)));
+    // The process size follows the limit unless the scenario's own Flink sizes fixed the split
+    // (the plan warns about that); then those sizes are what ran, and what is written.
+    let pinned = rec
+        .budget
+        .as_ref()
+        .map(|b| b.sized_by.as_str())
+        .filter(|k| k.starts_with("flink."));
+    match pinned {
+        None => {
+            flink.insert(key.into(), json!(flink_size(rec.x)));
+        }
+        Some(_) => {
+            for (k, e) in &rec.config.entries {
+                if let (Some(name), crate::scenario::load::Value::Bytes(b)) =
+                    (k.strip_prefix("flink."), &e.value)
+                    && name.contains(".memory.")
+                    && name.ends_with(".size")
+                    && !matches!(
+                        e.source,
+                        crate::scenario::load::Source::Default
+                            | crate::scenario::load::Source::Derived { .. }
+                    )
+                {
+                    flink.insert(name.to_string(), json!(flink_size(*b)));
+                }
+            }
+        }
+    }
     let variant = &r.variants[rec.variant];
     for ((k, label), a) in variant.values.iter().zip(&r.settings.also) {
         if a.axis.flink {
@@ -771,11 +807,6 @@ pub fn write_all(r: &PlanResult, dir: &Path) -> Result<Vec<PathBuf>, String> {
     crate::report::png::plan::peak_chart(r, &peak).map_err(|e| e.to_string())?;
     files.push(peak);
     Ok(files)
-}
-
-/// Bytes in MiB, for messages.
-pub fn mib(b: f64) -> f64 {
-    b / MIB
 }
 
 #[cfg(test)]

@@ -285,11 +285,46 @@ pub fn read_settings(
             format!("{variants} combinations; at most {MAX_VARIANTS}"),
         ));
     }
+    // An objective stricter than the cap can show (below ~0.96% with 400 runs) needs more runs:
+    // the default cap grows to what the objective needs; a cap the user set is an error.
+    if s.slos.runs_to_show_oom_risk(s.max_replications).is_none() {
+        let needed = s.slos.runs_to_show_oom_risk(MAX_REPLICATIONS_CEILING);
+        let set_here = overrides.iter().find(|o| o.key == "max_replications");
+        let set_in_file = raw.iter().find(|e| e.key == "max_replications");
+        match (needed, set_here, set_in_file) {
+            (Some(n), None, None) => s.max_replications = n + n / 20,
+            (needed, here, file) => {
+                let origin = match (here, file) {
+                    (Some(o), _) => Origin::Cli(&o.option),
+                    (None, Some(e)) => Origin::File(config, e.line),
+                    (None, None) => Origin::Cli("--slo"),
+                };
+                let why = match needed {
+                    Some(n) => format!(
+                        "oom_risk {}% needs at least {n} runs without a failure to be shown on \
+                         the upper end of its 95% interval; max_replications is {}",
+                        s.slos.oom_risk * 100.0,
+                        s.max_replications
+                    ),
+                    None => format!(
+                        "oom_risk {}% needs more than {MAX_REPLICATIONS_CEILING} runs to be \
+                         shown on the upper end of its 95% interval",
+                        s.slos.oom_risk * 100.0
+                    ),
+                };
+                return Err(origin.error("max_replications", why));
+            }
+        }
+    }
     if s.replications > s.max_replications {
         s.replications = s.max_replications;
     }
     Ok(s)
 }
+
+/// The most runs a strict `oom_risk` may raise the default `max_replications` to (enough for
+/// 0.1%).
+pub const MAX_REPLICATIONS_CEILING: u64 = 10_000;
 
 /// A value typed on the command line as a TOML list item: numbers and booleans as they are,
 /// anything else quoted.
@@ -513,6 +548,20 @@ mod tests {
             })
             .collect();
         read_settings(&config(plan)?, &overrides)
+    }
+
+    #[test]
+    fn a_strict_oom_risk_raises_the_default_cap_and_rejects_a_set_one() {
+        // 0 failures in n: the Wilson upper end reaches 0.5% at n = 765.
+        let s = settings("oom_risk = \"0.5%\"\n", &[]).unwrap();
+        assert!(s.max_replications >= 765, "{}", s.max_replications);
+        assert_eq!(s.slos.runs_to_show_oom_risk(s.max_replications), Some(765));
+        let e = settings("oom_risk = \"0.5%\"\nmax_replications = 500\n", &[]).unwrap_err();
+        let msg = e.one_line();
+        assert!(msg.contains("765") && msg.contains("500"), "{msg}");
+        assert!(settings("", &[("oom_risk", "0.5%"), ("max_replications", "400")]).is_err());
+        // The default objective keeps the default cap.
+        assert_eq!(settings("", &[]).unwrap().max_replications, 400);
     }
 
     #[test]

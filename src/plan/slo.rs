@@ -12,7 +12,7 @@
 //! cannot pass: the lower end of the interval is above the objective, or (for `oom_risk`) the
 //! failures seen so far keep the upper end above the objective even if every remaining run up
 //! to the replication cap survived. Otherwise it is **undecided** and more replications are run;
-//! a limit still undecided at the cap fails (a recommendation is never luck).
+//! a limit still undecided at the cap fails.
 
 use std::fmt;
 
