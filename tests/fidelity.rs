@@ -4,7 +4,8 @@
 //! machine facts and compared with the median of the real repetitions: the four calibration sets
 //! (.NET Core 3.1 on two hosts, .NET 8 with regions, .NET 8 Server GC with DATAS on and off), the
 //! two holdout sets (16 workloads written after the model and scored once before any change to
-//! it, on 3.1 and on 8) and the object-size probes (the same workload with objects of 32 B to
+//! it, on 3.1 and on 8; recorded twice, on a loaded and on a quiet host) and the object-size
+//! probes (the same workload with objects of 32 B to
 //! 2 KiB, on 3.1 and on 8). The tables are printed (run with `--nocapture` to see them) and the bounds below
 //! are asserted, so a change that makes the model worse fails CI.
 //!
@@ -52,13 +53,14 @@ fn known_gap(dataset: &str, metric: &str, target: Target) -> Option<f64> {
         ("calibration-net8-datas", "gen0_count", Target::Median(_)) => Some(0.15),
         ("calibration-net8-datas", "gen2_count", Target::Median(_)) => Some(0.15),
         ("calibration-net8-datas", "peak_rss_bytes", Target::Median(_)) => Some(0.06),
-        // Holdout, 3.1: gen2 counts of 1–5 where one GC more or less is 20–100%; a 192 MiB hard
-        // limit whose steady state sits within a few MiB of the low-ephemeral-space threshold.
-        ("holdout-netcore31", "gen2_count", Target::Median(_)) => Some(0.18),
-        ("holdout-netcore31", "peak_rss_bytes", Target::Max(_)) => Some(0.16),
         // Holdout, 8: a pool that pins fresh 16 KiB buffers fragments regions until the runtime
         // runs blocking gen2s for fragmentation and the heap grows to 440 MB; the model compacts.
-        ("holdout-net8", "peak_rss_bytes", Target::Max(_)) => Some(0.23),
+        ("holdout-net8", "peak_rss_bytes", Target::Max(_)) => Some(0.30),
+        // The holdout's first recording, on a loaded host: gen2 counts of 1–5 where one GC more
+        // or less is 20–100%, and the same pool.
+        ("holdout-netcore31-loaded", "gen2_count", Target::Median(_)) => Some(0.18),
+        ("holdout-netcore31-loaded", "peak_rss_bytes", Target::Max(_)) => Some(0.16),
+        ("holdout-net8-loaded", "peak_rss_bytes", Target::Max(_)) => Some(0.23),
         // Probe, 8: one gen0 GC against one or two (a 33% median on counts that small).
         ("probe-object-size-net8", "gen0_count", Target::Median(_)) => Some(0.34),
         _ => None,
@@ -68,10 +70,13 @@ fn known_gap(dataset: &str, metric: &str, target: Target) -> Option<f64> {
 /// Pause target exceptions: dataset → the minimum share met today.
 fn known_pause_gap(dataset: &str) -> Option<f64> {
     match dataset {
-        // Holdout (recorded on a loaded host, so its pauses are noisier than the calibration
-        // sets'): the pool fragmentation above, and gen1 cadences under a hard limit.
-        "holdout-netcore31" => Some(0.75),
-        "holdout-net8" => Some(0.62),
+        // Holdout: tiny state entries allocated among churn, a 2-heap Server GC under a hard
+        // limit, and the fragmenting pool (pauses under-predicted 2–4×).
+        "holdout-netcore31" => Some(0.81),
+        "holdout-net8" => Some(0.75),
+        // Its first recording, on a loaded host (load average ~4.7 on 2 cores): pauses inflated.
+        "holdout-netcore31-loaded" => Some(0.75),
+        "holdout-net8-loaded" => Some(0.62),
         _ => None,
     }
 }
@@ -158,6 +163,16 @@ fn netcore31_holdout() {
 #[test]
 fn net8_holdout() {
     check("holdout-net8");
+}
+
+#[test]
+fn netcore31_holdout_loaded_host() {
+    check("holdout-netcore31-loaded");
+}
+
+#[test]
+fn net8_holdout_loaded_host() {
+    check("holdout-net8-loaded");
 }
 
 #[test]

@@ -78,15 +78,18 @@ struct Watch {
     last_gc: Option<GcRecord>,
     checkpoints: u32,
     nearest: f64,
+    /// Memory by component and resident memory of the sample nearest `at_s`.
+    sample: Option<(Components, f64)>,
     failure: Option<RunEvent>,
 }
 
 impl Observer for Watch {
     fn on_sample(&mut self, s: &Sample) {
         let d = (s.time_s - self.at_s).abs();
-        if d < self.nearest {
+        if d <= self.nearest && s.running {
             self.nearest = d;
             self.checkpoints = s.models.checkpoints_in_progress;
+            self.sample = Some((s.mem, s.rss));
         }
     }
     fn on_gc(&mut self, g: &GcRecord) {
@@ -158,12 +161,17 @@ fn moment(
         last_gc: None,
         checkpoints: 0,
         nearest: f64::INFINITY,
+        sample: None,
         failure: None,
     };
     let sum = simulate(&spec, &mut w);
     *runs += 1;
-    let c = sum.peak_components;
-    let rss = sum.peak_rss;
+    // A failure is described at its own instant (a managed OOM can come after a higher peak);
+    // the peak by the run's exact peak.
+    let (c, rss) = match (failing, w.sample) {
+        (true, Some((c, rss))) => (c, rss),
+        _ => (sum.peak_components, sum.peak_rss),
+    };
     let shares = shares(&c, rss);
     let mut during = Vec::new();
     if w.checkpoints > 0 {
