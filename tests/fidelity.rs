@@ -44,9 +44,11 @@ const PAUSE_WITHIN_2X_SHARE: f64 = 0.90;
 /// it must stay under. Each entry is an open item of the fidelity work, not a tolerance.
 fn known_gap(dataset: &str, metric: &str, target: Target) -> Option<f64> {
     match (dataset, metric, target) {
-        // One spec (a mixed batch whose LOH survivors fragment the heap) overshoots.
-        ("calibration", "peak_rss_bytes", Target::Max(_)) => Some(0.30),
-        ("calibration-netcore31-samehost", "peak_rss_bytes", Target::Max(_)) => Some(0.23),
+        // Within the spread between runs and hosts: the unthrottled mixed batch peaks at 402–442
+        // MB on one host and 495–505 MB on the other (model 488 MB); the 512 MiB limit with
+        // 1 MiB LOH objects at 178–268 MB over three runs (model 203 MB).
+        ("calibration", "peak_rss_bytes", Target::Max(_)) => Some(0.18),
+        ("calibration-netcore31-samehost", "peak_rss_bytes", Target::Max(_)) => Some(0.17),
         // LOH churn on fresh pages: the share of each large object the allocator touches.
         ("calibration-net8", "peak_rss_bytes", Target::Max(_)) => Some(0.25),
         // DATAS: the cadence of gen1s raised by low card-table efficiency is not matched yet.

@@ -49,13 +49,14 @@ pub const PCT_DECIMALS: usize = 3;
 
 /// The fields of [`Components`] in column order. Time-series columns are `<name>_bytes`, summary
 /// columns `peak_<name>_bytes`.
-pub const COMPONENT_NAMES: [&str; 13] = [
+pub const COMPONENT_NAMES: [&str; 14] = [
     "gen0",
     "gen1",
     "gen2",
     "loh",
     "fragmentation",
     "gc_committed",
+    "gc_untouched",
     "network",
     "state_offheap",
     "stacks",
@@ -66,7 +67,7 @@ pub const COMPONENT_NAMES: [&str; 13] = [
 ];
 
 /// The values of [`Components`] in the order of [`COMPONENT_NAMES`], bytes.
-pub fn component_values(c: &Components) -> [f64; 13] {
+pub fn component_values(c: &Components) -> [f64; 14] {
     [
         c.gen0,
         c.gen1,
@@ -74,6 +75,7 @@ pub fn component_values(c: &Components) -> [f64; 13] {
         c.loh,
         c.fragmentation,
         c.gc_committed,
+        c.gc_untouched,
         c.network,
         c.state_offheap,
         c.stacks,
@@ -98,7 +100,7 @@ pub fn component_values(c: &Components) -> [f64; 13] {
 /// (off-heap memtables); `checkpoints_in_progress`; `checkpoints_completed` and
 /// `checkpoints_failed` (cumulative); `checkpoint_buffer_bytes` (live serialization buffers);
 /// `job_metadata_bytes` (a JobManager's live job graphs and checkpoint metadata).
-pub const TIMESERIES_COLUMNS: [&str; 33] = [
+pub const TIMESERIES_COLUMNS: [&str; 34] = [
     "time_s",
     "gen0_bytes",
     "gen1_bytes",
@@ -106,6 +108,7 @@ pub const TIMESERIES_COLUMNS: [&str; 33] = [
     "loh_bytes",
     "fragmentation_bytes",
     "gc_committed_bytes",
+    "gc_untouched_bytes",
     "network_bytes",
     "state_offheap_bytes",
     "stacks_bytes",
@@ -188,7 +191,7 @@ pub const EVENTS_COLUMNS: [&str; 3] = ["time_s", "event", "detail"];
 /// 1%-wide buckets and are capped at the maximum); `time_in_gc_pct` (share of running time
 /// spent paused, percent); `allocated_bytes` (by the workload); `records` (processed); then
 /// `peak_<component>_bytes` for each of [`COMPONENT_NAMES`]: the breakdown at the RSS peak.
-pub const SUMMARY_COLUMNS: [&str; 36] = [
+pub const SUMMARY_COLUMNS: [&str; 37] = [
     "scenario",
     "seed",
     "simulated_s",
@@ -218,6 +221,7 @@ pub const SUMMARY_COLUMNS: [&str; 36] = [
     "peak_loh_bytes",
     "peak_fragmentation_bytes",
     "peak_gc_committed_bytes",
+    "peak_gc_untouched_bytes",
     "peak_network_bytes",
     "peak_state_offheap_bytes",
     "peak_stacks_bytes",
@@ -617,13 +621,14 @@ mod tests {
             loh: base + 3.0,
             fragmentation: base + 4.0,
             gc_committed: base + 5.0,
-            network: base + 6.0,
-            state_offheap: base + 7.0,
-            stacks: base + 8.0,
-            runtime: base + 9.0,
-            code: base + 10.0,
-            native: base + 11.0,
-            state_heap: base + 12.0,
+            gc_untouched: base + 6.0,
+            network: base + 7.0,
+            state_offheap: base + 8.0,
+            stacks: base + 9.0,
+            runtime: base + 10.0,
+            code: base + 11.0,
+            native: base + 12.0,
+            state_heap: base + 13.0,
         }
     }
 
@@ -692,7 +697,7 @@ mod tests {
             assert_eq!(SUMMARY_COLUMNS[23 + i], format!("peak_{c}_bytes"));
         }
         let v = component_values(&components(0.0));
-        assert_eq!(v.to_vec(), (0..13).map(f64::from).collect::<Vec<_>>());
+        assert_eq!(v.to_vec(), (0..14).map(f64::from).collect::<Vec<_>>());
     }
 
     #[test]
@@ -707,7 +712,7 @@ mod tests {
         assert_eq!(l[0], TIMESERIES_COLUMNS.join(","));
         assert_eq!(
             l[1],
-            "0.100,1000,1001,1002,1003,1004,1005,1006,1007,1008,1009,1010,1011,1012,\
+            "0.100,1000,1001,1002,1003,1004,1005,1006,1007,1008,1009,1010,1011,1012,1013,\
              2147483648,4294967296,12,3,1,1.235,25000.000,0.000,1,\
              0.625,0.125,12.500,1544,67108864,1,7,2,805306368,12345"
         );
@@ -798,7 +803,7 @@ mod tests {
             l[1],
             "\"tm, \"\"big\"\"\",42,600.000,oom_killed,300.000,1,0,900000000,123.457,1073741824,,\
              500000000,100,10,2,1,500.000,1.000,12.346,20.000,0.083,10000000000,123457,\
-             0,1,2,3,4,5,6,7,8,9,10,11,12"
+             0,1,2,3,4,5,6,7,8,9,10,11,12,13"
         );
         let mut fields = l[1].split(',').count();
         fields -= 1; // the comma inside the quoted name

@@ -45,7 +45,8 @@ const LAYERS: [Layer; 9] = [
     (
         "other LOH objects (live or dead)",
         RGBColor(255, 152, 150),
-        |s| (s.mem.loh - s.models.checkpoint_buffer_bytes).max(0.0),
+        // Large objects' pages never written are committed but not resident.
+        |s| (s.mem.loh - s.models.checkpoint_buffer_bytes - s.mem.gc_untouched).max(0.0),
     ),
     ("other gen0-gen2 objects", RGBColor(174, 199, 232), |s| {
         (s.mem.gen0 + s.mem.gen1 + s.mem.gen2 - s.mem.state_heap).max(0.0)

@@ -41,6 +41,9 @@ pub struct Components {
     pub fragmentation: f64,
     /// Memory committed by the GC (heap + free space + reserve for gen0 + bookkeeping).
     pub gc_committed: f64,
+    /// Part of `gc_committed` never written, so not resident: fresh pages under large objects
+    /// the application writes only in part, bytes.
+    pub gc_untouched: f64,
     /// Network buffers (off heap).
     pub network: f64,
     /// Off-heap state (native store).
@@ -58,9 +61,10 @@ pub struct Components {
 }
 
 impl Components {
-    /// Resident memory: the GC's committed memory plus everything outside the GC heap.
+    /// Resident memory: the GC's committed memory that was written, plus everything outside the
+    /// GC heap.
     pub fn rss(&self) -> f64 {
-        self.gc_committed
+        self.gc_committed - self.gc_untouched
             + self.network
             + self.state_offheap
             + self.stacks

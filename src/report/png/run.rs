@@ -82,7 +82,7 @@ const LAYERS: [Layer; 12] = [
         color: PALETTE[2],
     },
     Layer {
-        label: "large object heap",
+        label: "large object heap (resident)",
         color: PALETTE[1],
     },
     Layer {
@@ -96,7 +96,7 @@ const LAYERS: [Layer; 12] = [
 ];
 
 /// Time-series columns read for the memory chart.
-const MEMORY_COLUMNS: [&str; 14] = [
+const MEMORY_COLUMNS: [&str; 15] = [
     "time_s",
     "runtime_bytes",
     "code_bytes",
@@ -111,6 +111,7 @@ const MEMORY_COLUMNS: [&str; 14] = [
     "fragmentation_bytes",
     "gc_committed_bytes",
     "rss_bytes",
+    "gc_untouched_bytes",
 ];
 
 fn memory_chart(dir: &Path, path: &Path) -> Result<(), PlotError> {
@@ -139,6 +140,8 @@ fn memory_chart(dir: &Path, path: &Path) -> Result<(), PlotError> {
         }
         let heap: f64 = (7..=11).map(v).sum();
         layers[11][i] = (v(12) - heap).max(0.0);
+        // Large objects' pages never written are committed but not resident.
+        layers[9][i] = (v(10) - v(14)).max(0.0);
     }
     let rss = &cols[13];
     let t_max = time.iter().copied().fold(0.0, f64::max).max(1.0);

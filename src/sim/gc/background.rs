@@ -57,7 +57,7 @@ impl Gc {
     /// Starts a background gen2 at `now_s`; returns the pause of its first suspension.
     pub(crate) fn start_background(&mut self, now_s: f64, reason: GcReason, reasons: u32) -> f64 {
         let index = self.take_index();
-        self.large.mark(&mut self.heap, &self.last_flows);
+        self.mark_large_objects(now_s);
         let g2 = &self.heap.gens[GEN2];
         let lh = &self.heap.gens[LOH];
         let duration =
@@ -107,6 +107,7 @@ impl Gc {
             gn.obj -= reclaim;
             gn.free += reclaim;
         }
+        self.trim_large_object_heap(false);
         let env = GcEnv {
             process_resident: self.resident_bytes(),
         };

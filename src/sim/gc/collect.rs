@@ -298,7 +298,7 @@ impl Gc {
         let nclass = self.heap.classes.len();
 
         if n == 2 {
-            self.large.mark(&mut self.heap, &self.last_flows);
+            self.mark_large_objects(now_s);
         }
         // Mark: survivors of the condemned generations by class and placement.
         let compacting = self.decide_compacting(n, d, env);
@@ -377,6 +377,12 @@ impl Gc {
             let dead = lh.dead();
             lh.obj = lh.live_total();
             lh.free = if d.compact_loh { 0.0 } else { lh.free + dead };
+            self.trim_large_object_heap(d.compact_loh);
+            if d.compact_loh && survivors_by_gen[LOH] > 0.0 {
+                // Compaction copies every object it slides: their pages are written.
+                self.mem
+                    .large_objects_copied(work.loh_moved / survivors_by_gen[LOH]);
+            }
         }
         for g in (0..=n.min(1)).rev() {
             let target = if promote { g + 1 } else { g };

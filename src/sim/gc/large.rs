@@ -59,8 +59,11 @@ impl LargeObjects {
     /// At a gen2's mark: replaces the expected live LOH bytes of every class that dies by hazard
     /// with a draw of whole objects. Objects that die young are garbage, except the one each
     /// allocating thread still holds (`flows` tells whether large objects are being allocated).
-    pub fn mark(&mut self, heap: &mut Heap, flows: &Flows) {
-        for i in 0..self.classes.len() {
+    /// Returns, per class that dies by hazard, the objects kept from the last gen2 and the new
+    /// ones (zero for the other classes).
+    pub fn mark(&mut self, heap: &mut Heap, flows: &Flows) -> Vec<(u64, u64)> {
+        let mut counts = vec![(0, 0); self.classes.len()];
+        for (i, count) in counts.iter_mut().enumerate() {
             let class = &heap.classes[i];
             if class.death == Death::Transient {
                 let size = class.large_object_bytes.max(85_000.0);
@@ -97,11 +100,13 @@ impl LargeObjects {
                 0
             };
             c.count = kept + new;
+            *count = (kept, new);
             let live = c.count as f64 * size;
             heap.gens[LOH].live[i] = live.min(heap.gens[LOH].obj.max(0.0));
             c.bytes_at_mark = heap.gens[LOH].live[i];
             c.survival = 1.0;
         }
+        counts
     }
 }
 

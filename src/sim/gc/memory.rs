@@ -31,6 +31,8 @@ pub const BOOKKEEPING_OF_LIMIT: f64 = 0.035;
 pub const BOOKKEEPING_OF_HEAP: f64 = 0.015;
 /// Resident bookkeeping per byte of committed heap (tables are touched as the heap is used).
 const BOOKKEEPING_RESIDENT: f64 = 0.01;
+/// A large (LOH) region is this many basic regions (32 MiB for 4 MiB regions).
+const LARGE_REGION_UNITS: f64 = 8.0;
 /// Regions decommit free regions at this rate, bytes per second (160 KiB per ms).
 const REGION_DECOMMIT_RATE: f64 = 160.0 * 1024.0 * 1000.0;
 
@@ -237,22 +239,36 @@ impl Memory {
             }
         }
         if n == 2 {
-            // The sweep releases the free space at the end of the LOH: with live objects spread
-            // evenly, about one gap in (live objects + 1).
-            let lh = &gc_heap.gens[LOH];
-            let objects = heap_large_objects(gc_heap);
-            let trailing = lh.free / (objects + 1.0);
-            let new_committed = (lh.size() - trailing).max(lh.obj);
-            if new_committed < self.loh_committed {
+            // The sweep trimmed the LOH's end (`Gc::trim_large_object_heap`); the pages beyond it
+            // are decommitted, keeping 32, when at least 100 are free
+            // (`decommit_heap_segment_pages`).
+            let size = gc_heap.gens[LOH].size();
+            let mut keep = 32.0 * PAGE * per_heap;
+            if self.layout == HeapLayout::Regions && self.hard_limit.is_none() {
+                // On regions only the last LOH region's tail is decommitted; the large regions
+                // the sweep emptied go back to the free region list still committed. (Under a
+                // hard limit the allocator decommits free regions before it runs out, so they
+                // are taken as released.)
+                let large_region = LARGE_REGION_UNITS * tuning.region_size;
+                let per = size / per_heap;
+                let tail = (per / large_region).ceil().max(1.0) * large_region - per;
+                keep = keep.max(tail * per_heap);
+            }
+            if self.loh_committed - size >= keep + 68.0 * PAGE * per_heap {
                 let share = if self.loh_committed > 0.0 {
                     self.loh_untouched / self.loh_committed
                 } else {
                     0.0
                 };
-                self.loh_committed = new_committed;
+                self.loh_committed = size + keep;
                 self.loh_untouched = (self.loh_committed * share).min(self.loh_committed);
             }
         }
+    }
+
+    /// A share `moved` of the LOH's live objects was copied by compaction, so written whole.
+    pub fn large_objects_copied(&mut self, moved: f64) {
+        self.loh_untouched *= 1.0 - moved.clamp(0.0, 1.0);
     }
 
     /// gen2 bytes on the ephemeral segment: what the older segments cannot hold.
@@ -267,13 +283,4 @@ impl Memory {
         self.old_segment_capacity += segment_bytes;
         self.soh_committed = Self::soh_size(heap);
     }
-}
-
-/// Number of live large objects (for the share of free space that ends up at the LOH's end).
-fn heap_large_objects(heap: &Heap) -> f64 {
-    heap.classes
-        .iter()
-        .enumerate()
-        .map(|(i, c)| heap.gens[LOH].live[i] / c.large_object_bytes.max(85_000.0))
-        .sum()
 }

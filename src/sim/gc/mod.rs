@@ -17,6 +17,7 @@ pub mod condemn;
 pub mod datas;
 pub mod heap;
 pub mod large;
+pub mod loh_layout;
 pub mod memory;
 pub mod pause;
 pub mod record;
@@ -107,6 +108,8 @@ pub struct Gc {
     pub(crate) loh_end_size: f64,
     /// Whole-object survivors of the large objects.
     pub(crate) large: large::LargeObjects,
+    /// Where the large objects lie (what a gen2 sweep trims from the LOH's end).
+    pub(crate) loh_layout: loh_layout::LohLayout,
     /// The allocation flows of the last step.
     pub(crate) last_flows: Flows,
 }
@@ -166,6 +169,10 @@ impl Gc {
                 nclasses,
                 crate::sim::rng::stream(0, "gc-large-objects"),
             ),
+            loh_layout: loh_layout::LohLayout::new(
+                nclasses,
+                crate::sim::rng::stream(0, "gc-loh-layout"),
+            ),
             last_flows: Flows::zero(nclasses),
             datas,
             loh_end_size: 0.0,
@@ -186,6 +193,10 @@ impl Gc {
             crate::sim::rng::stream(seed, "gc-large-objects"),
         );
         self.large.threads = threads;
+        self.loh_layout = loh_layout::LohLayout::new(
+            self.heap.classes.len(),
+            crate::sim::rng::stream(seed, "gc-loh-layout"),
+        );
     }
 
     /// Sets how many threads allocate (each holds its last large object when a GC runs).
@@ -279,6 +290,18 @@ impl Gc {
         let reused = self.heap.advance(flows, dt);
         self.mem
             .after_allocation(&self.heap, flows, loh_alloc, reused);
+        if loh_alloc > 0.0 {
+            let per_heap = self.heaps as f64;
+            for (i, rate) in flows.loh.iter().enumerate() {
+                if *rate > 0.0 {
+                    let size = self.heap.classes[i]
+                        .large_object_bytes
+                        .max(LOH_THRESHOLD as f64);
+                    self.loh_layout
+                        .allocate(i, size, rate * dt / per_heap, now_s - dt / 2.0);
+                }
+            }
+        }
         if let Some(b) = self.background.as_mut() {
             b.loh_allocated += loh_alloc - reused;
         }
@@ -310,6 +333,11 @@ impl Gc {
         self.mem.soh_slack(&self.heap) < 1.0
     }
 
+    /// Committed large-object pages never written (not resident), bytes.
+    pub fn untouched_bytes(&self) -> f64 {
+        self.mem.loh_untouched.max(0.0)
+    }
+
     /// The GC's share of the process's resident memory, bytes: committed pages that were touched.
     pub fn resident_bytes(&self) -> f64 {
         self.mem.resident(&self.heap)
@@ -336,6 +364,64 @@ impl Gc {
             g[GEN2].size(),
             g[LOH].size(),
         ]
+    }
+
+    /// A gen2's mark of the large objects at `now_s`: whole-object survivor counts, and which
+    /// objects they are in the LOH's layout.
+    pub(crate) fn mark_large_objects(&mut self, now_s: f64) {
+        let counts = self.large.mark(&mut self.heap, &self.last_flows);
+        let per_heap = self.heaps as f64;
+        let share = |n: f64| (n / per_heap).round().max(0.0) as u64;
+        let targets: Vec<loh_layout::LiveTarget> = self
+            .heap
+            .classes
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let size = c.large_object_bytes.max(LOH_THRESHOLD as f64);
+                match c.death {
+                    heap::Death::Hazard => loh_layout::LiveTarget {
+                        kept: share(counts[i].0 as f64),
+                        new: share(counts[i].1 as f64),
+                        youngest: 0,
+                        hazard: self.last_flows.hazard[i],
+                    },
+                    heap::Death::Transient | heap::Death::Explicit => loh_layout::LiveTarget {
+                        youngest: share(self.heap.gens[LOH].live[i] / size),
+                        ..Default::default()
+                    },
+                }
+            })
+            .collect();
+        self.loh_layout.mark(&targets, now_s);
+    }
+
+    /// After a gen2's sweep (or its compaction of the LOH): the free space at the LOH's end is
+    /// given back. Where the layout is not tracked, live objects are taken as evenly spread, so
+    /// about one gap in (live objects + 1) lies at the end.
+    pub(crate) fn trim_large_object_heap(&mut self, compacted: bool) {
+        let per_heap = self.heaps as f64;
+        let trimmed = if self.loh_layout.tracked() {
+            per_heap
+                * if compacted {
+                    self.loh_layout.compact()
+                } else {
+                    self.loh_layout.sweep()
+                }
+        } else {
+            let objects: f64 = self
+                .heap
+                .classes
+                .iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    self.heap.gens[LOH].live[i] / c.large_object_bytes.max(LOH_THRESHOLD as f64)
+                })
+                .sum();
+            self.heap.gens[LOH].free / (objects + 1.0)
+        };
+        let lh = &mut self.heap.gens[LOH];
+        lh.free -= trimmed.min(lh.free).max(0.0);
     }
 
     pub(crate) fn take_index(&mut self) -> u64 {
