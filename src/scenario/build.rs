@@ -309,7 +309,7 @@ pub fn build(
         capacity_records_per_s: r.num("workload.capacity"),
         unthrottled: false,
         stop_after_bytes: None,
-        large_object_touch_fraction: 1.0,
+        large_object_touch_fraction: r.num("workload.objects.large_written").unwrap_or(1.0),
     };
 
     // State.

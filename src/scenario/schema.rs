@@ -620,6 +620,12 @@ pub const KEYS: &[KeyDef] = &[
         "standard deviation of ln(size) of large objects",
     ),
     key(
+        "workload.objects.large_written",
+        FRACTION,
+        Some("1"),
+        "share of each large object the application writes (a pooled 1 MiB buffer filled with 16 KiB: `0.016`); the pages of a large object placed on fresh memory that are never written stay out of RSS",
+    ),
+    key(
         "workload.lifetimes",
         Kind::Tables(LIFETIME_FIELDS),
         None,

@@ -811,19 +811,7 @@ impl<'a> Simulation<'a> {
                 continue;
             }
             match cause {
-                Cause::Gc(reason) => {
-                    if std::env::var("MEMSIM_TRACE").is_ok() {
-                        eprintln!(
-                            "t={:.6} dt={:.6} gc {:?} flows_loh={:.0} comm={:.0}",
-                            self.now,
-                            dt,
-                            reason,
-                            self.flows.loh_total(),
-                            self.gc.committed_bytes()
-                        );
-                    }
-                    self.run_gc(reason, observer)
-                }
+                Cause::Gc(reason) => self.run_gc(reason, observer),
                 Cause::Event => {
                     if let Some((_, _, ev)) = self.queue.pop() {
                         self.handle(ev, observer);

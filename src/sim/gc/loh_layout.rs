@@ -73,6 +73,8 @@ impl Piece {
 struct Hole {
     start: f64,
     len: f64,
+    /// Its free-list bucket.
+    bucket: usize,
     /// Threaded at the front of its bucket (the rest of an item an allocation used).
     front: bool,
 }
@@ -96,6 +98,8 @@ pub struct LiveTarget {
 pub struct LohLayout {
     pieces: Vec<Piece>,
     holes: Vec<Hole>,
+    /// Length of the longest hole, bytes (no search when an object is longer).
+    widest: f64,
     /// End of the last object, bytes from the LOH's start.
     end: f64,
     /// Fractions of an object allocated but not yet placed, per class.
@@ -122,6 +126,7 @@ impl LohLayout {
         LohLayout {
             pieces: Vec::new(),
             holes: Vec::new(),
+            widest: 0.0,
             end: 0.0,
             pending: vec![0.0; classes],
             next_seq: 0,
@@ -159,30 +164,37 @@ impl LohLayout {
         self.pending[class] -= n;
         let first = bucket(object_bytes);
         while n >= 1.0 {
-            let fit = self
-                .holes
-                .iter()
-                .enumerate()
-                .filter(|(_, h)| h.len >= object_bytes && bucket(h.len) >= first)
-                .min_by(|(_, a), (_, b)| {
-                    (bucket(a.len), !a.front)
-                        .cmp(&(bucket(b.len), !b.front))
-                        .then(a.start.total_cmp(&b.start))
-                })
-                .map(|(i, _)| i);
+            let fit = if object_bytes > self.widest {
+                None
+            } else {
+                self.holes
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, h)| h.len >= object_bytes && h.bucket >= first)
+                    .min_by(|(_, a), (_, b)| {
+                        (a.bucket, !a.front)
+                            .cmp(&(b.bucket, !b.front))
+                            .then(a.start.total_cmp(&b.start))
+                    })
+                    .map(|(i, _)| i)
+            };
             let (start, count) = match fit {
                 Some(i) => {
                     let h = self.holes[i];
                     let count = n.min((h.len / object_bytes).floor());
                     let used = count * object_bytes;
                     if h.len - used < FIRST_BUCKET_BYTES / 8.0 {
-                        self.holes.remove(i);
+                        self.holes.swap_remove(i);
                     } else {
                         self.holes[i] = Hole {
                             start: h.start + used,
                             len: h.len - used,
+                            bucket: bucket(h.len - used),
                             front: true,
                         };
+                    }
+                    if h.len >= self.widest {
+                        self.widest = self.holes.iter().map(|h| h.len).fold(0.0, f64::max);
                     }
                     (h.start, count)
                 }
@@ -214,6 +226,7 @@ impl LohLayout {
         self.overflowed = true;
         self.pieces = Vec::new();
         self.holes = Vec::new();
+        self.widest = 0.0;
     }
 
     /// The gen2 mark at `now_s`: decides which objects are alive, class by class, from `targets`.
@@ -381,15 +394,18 @@ impl LohLayout {
         let mut at = 0.0;
         for p in &self.pieces {
             if p.start > at + 0.5 {
+                let len = p.start - at;
                 self.holes.push(Hole {
                     start: at,
-                    len: p.start - at,
+                    len,
+                    bucket: bucket(len),
                     front: false,
                 });
             }
             at = at.max(p.end());
         }
         self.end = at;
+        self.widest = self.holes.iter().map(|h| h.len).fold(0.0, f64::max);
         (old_end - at).max(0.0)
     }
 
@@ -407,6 +423,7 @@ impl LohLayout {
             at = p.end();
         }
         self.holes.clear();
+        self.widest = 0.0;
         self.end = at;
         (old_end - at).max(0.0)
     }

@@ -127,8 +127,14 @@ impl SizeDistribution {
 /// Facts of a clamped lognormal, by numerical integration over ln(size) (deterministic).
 fn lognormal_facts(median: f64, sigma: f64, min: f64, max: f64, threshold: f64) -> SizeFacts {
     let mu = median.max(1.0).ln();
-    let sigma = sigma.max(1e-9);
     let (min, max) = (min.max(1.0), max.max(min.max(1.0)));
+    // Narrower than the integration grid: every object has the median size.
+    if sigma < 1e-3 {
+        return SizeDistribution::Fixed {
+            bytes: median.clamp(min, max),
+        }
+        .facts(threshold);
+    }
     // Probability mass at the clamps, then the interior.
     let p_low = std_normal_cdf((min.ln() - mu) / sigma);
     let p_high = 1.0 - std_normal_cdf((max.ln() - mu) / sigma);
@@ -210,6 +216,19 @@ mod tests {
         assert_eq!(d.facts(85_000.0).loh_byte_fraction, 1.0);
         let d = SizeDistribution::Fixed { bytes: 84_999.0 };
         assert_eq!(d.facts(85_000.0).loh_byte_fraction, 0.0);
+    }
+
+    #[test]
+    fn a_lognormal_without_spread_is_its_median() {
+        let d = SizeDistribution::LogNormal {
+            median: 1_048_576.0,
+            sigma: 0.0,
+            min: 85_000.0,
+            max: 64.0 * 1_048_576.0,
+        };
+        let f = d.facts(85_000.0);
+        assert_eq!(f.loh_byte_fraction, 1.0);
+        assert_eq!(f.mean_large_object_bytes, 1_048_576.0);
     }
 
     #[test]
