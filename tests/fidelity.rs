@@ -1,7 +1,8 @@
 //! Fidelity: the GC model held against the real .NET runtimes.
 //!
 //! Every spec of the lab datasets copied under `validation/lab/` is predicted on its dataset's
-//! machine facts and compared with the median of the real repetitions: the four calibration sets
+//! machine facts (the median of five model runs) and compared with the median of the real
+//! repetitions: the four calibration sets
 //! (.NET Core 3.1 on two hosts, .NET 8 with regions, .NET 8 Server GC with DATAS on and off), the
 //! two holdout sets (16 workloads written after the model and scored once before any change to
 //! it, on 3.1 and on 8; recorded twice, on a loaded and on a quiet host) and the object-size
@@ -51,16 +52,10 @@ fn known_gap(dataset: &str, metric: &str, target: Target) -> Option<f64> {
         ("calibration-netcore31-samehost", "peak_rss_bytes", Target::Max(_)) => Some(0.17),
         // LOH churn on fresh pages: the share of each large object the allocator touches.
         ("calibration-net8", "peak_rss_bytes", Target::Max(_)) => Some(0.25),
-        // DATAS: the cadence of gen1s raised by low card-table efficiency is not matched yet.
-        ("calibration-net8-datas", "gen0_count", Target::Median(_)) => Some(0.15),
-        ("calibration-net8-datas", "gen2_count", Target::Median(_)) => Some(0.15),
-        ("calibration-net8-datas", "peak_rss_bytes", Target::Median(_)) => Some(0.06),
         // Holdout, 8: a pool that pins fresh 16 KiB buffers fragments regions until the runtime
         // runs blocking gen2s for fragmentation and the heap grows to 440 MB; the model compacts.
         ("holdout-net8", "peak_rss_bytes", Target::Max(_)) => Some(0.30),
-        // The holdout's first recording, on a loaded host: gen2 counts of 1–5 where one GC more
-        // or less is 20–100%, and the same pool.
-        ("holdout-netcore31-loaded", "gen2_count", Target::Median(_)) => Some(0.18),
+        // The holdout's first recording, on a loaded host: the same pool.
         ("holdout-netcore31-loaded", "peak_rss_bytes", Target::Max(_)) => Some(0.16),
         ("holdout-net8-loaded", "peak_rss_bytes", Target::Max(_)) => Some(0.23),
         // Probe, 8: one gen0 GC against one or two (a 33% median on counts that small).
@@ -73,8 +68,9 @@ fn known_gap(dataset: &str, metric: &str, target: Target) -> Option<f64> {
 fn known_pause_gap(dataset: &str) -> Option<f64> {
     match dataset {
         // Holdout: tiny state entries allocated among churn, a 2-heap Server GC under a hard
-        // limit, and the fragmenting pool (pauses under-predicted 2–4×).
-        "holdout-netcore31" => Some(0.81),
+        // limit, and the fragmenting pool (pauses under-predicted 2–4×); on 3.1 a mix of 7% large
+        // objects sits at the 2× line (1.8–2.1× over the model's replications).
+        "holdout-netcore31" => Some(0.75),
         "holdout-net8" => Some(0.75),
         // Its first recording, on a loaded host (load average ~4.7 on 2 cores): pauses inflated.
         "holdout-netcore31-loaded" => Some(0.75),

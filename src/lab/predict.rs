@@ -7,6 +7,7 @@ use crate::sim::gc::{GcSettings, MachineSpec, MachineSpeed};
 use crate::sim::observe::{NullObserver, Observer, Outcome, Summary};
 use crate::sim::pod::{PodSpec, RestartPolicy};
 use crate::sim::process::ProcessSpec;
+use crate::sim::rng::derive_seed;
 use crate::sim::workload::network::NetworkSpec;
 use crate::sim::workload::objects::{Lifetime, LifetimeShare, SizeDistribution};
 use crate::sim::workload::state::{StateBackend, StateSpec};
@@ -322,13 +323,68 @@ pub fn run_spec(
     })
 }
 
-/// Predicts one lab spec on a machine.
+/// Replications behind a prediction: the lab reports the median of its repetitions, and the
+/// model's chance events (which large objects are alive at a gen2, where state chunks stand when
+/// a GC promotes them) vary from run to run as the runtime's do.
+pub const PREDICTION_REPLICATIONS: u64 = 5;
+
+/// Predicts one lab spec on a machine: the median of [`PREDICTION_REPLICATIONS`] runs (the
+/// spec's seed, then seeds derived from it) for every figure, and the most frequent outcome.
 pub fn predict(
     spec: &LabSpec,
     machine: &LabMachine,
     overrides: &KnobOverrides,
 ) -> Result<LabPrediction, LabSpecError> {
-    predict_observed(spec, machine, overrides, &mut NullObserver).map(|(p, _)| p)
+    let base = run_spec(spec, machine, overrides)?;
+    let mut runs = Vec::new();
+    for r in 0..PREDICTION_REPLICATIONS {
+        let mut rs = base.clone();
+        if r > 0 {
+            rs.seed = derive_seed(base.seed, &[r]);
+        }
+        runs.push(prediction_of(spec, &simulate(&rs, &mut NullObserver)));
+    }
+    let median = |f: &dyn Fn(&LabPrediction) -> f64| {
+        let mut v: Vec<f64> = runs.iter().map(f).collect();
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let outcome = ["ok", "oom", "killed"]
+        .into_iter()
+        .max_by_key(|o| runs.iter().filter(|p| p.outcome == *o).count())
+        .unwrap_or("ok");
+    Ok(LabPrediction {
+        spec: spec.name.clone(),
+        outcome,
+        gen0_count: median(&|p| p.gen0_count as f64) as u64,
+        gen1_count: median(&|p| p.gen1_count as f64) as u64,
+        gen2_count: median(&|p| p.gen2_count as f64) as u64,
+        background_gc_count: median(&|p| p.background_gc_count as f64) as u64,
+        peak_rss_bytes: median(&|p| p.peak_rss_bytes),
+        peak_heap_after_gc_bytes: median(&|p| p.peak_heap_after_gc_bytes),
+        pause_total_ms: median(&|p| p.pause_total_ms),
+        pause_max_ms: median(&|p| p.pause_max_ms),
+    })
+}
+
+fn prediction_of(spec: &LabSpec, s: &Summary) -> LabPrediction {
+    let outcome = match s.outcome {
+        Outcome::Ok => "ok",
+        Outcome::ManagedOom => "oom",
+        Outcome::OomKilled => "killed",
+    };
+    LabPrediction {
+        spec: spec.name.clone(),
+        outcome,
+        gen0_count: s.gc_counts[0],
+        gen1_count: s.gc_counts[1],
+        gen2_count: s.gc_counts[2],
+        background_gc_count: s.background_gcs,
+        peak_rss_bytes: s.peak_rss,
+        peak_heap_after_gc_bytes: s.peak_heap_after_gc,
+        pause_total_ms: s.pause_total_s * 1000.0,
+        pause_max_ms: s.pause_max_s * 1000.0,
+    }
 }
 
 /// Predicts one lab spec and reports every sample and GC to `observer`.
@@ -340,24 +396,5 @@ pub fn predict_observed(
 ) -> Result<(LabPrediction, Summary), LabSpecError> {
     let rs = run_spec(spec, machine, overrides)?;
     let s = simulate(&rs, observer);
-    let outcome = match s.outcome {
-        Outcome::Ok => "ok",
-        Outcome::ManagedOom => "oom",
-        Outcome::OomKilled => "killed",
-    };
-    Ok((
-        LabPrediction {
-            spec: spec.name.clone(),
-            outcome,
-            gen0_count: s.gc_counts[0],
-            gen1_count: s.gc_counts[1],
-            gen2_count: s.gc_counts[2],
-            background_gc_count: s.background_gcs,
-            peak_rss_bytes: s.peak_rss,
-            peak_heap_after_gc_bytes: s.peak_heap_after_gc,
-            pause_total_ms: s.pause_total_s * 1000.0,
-            pause_max_ms: s.pause_max_s * 1000.0,
-        },
-        s,
-    ))
+    Ok((prediction_of(spec, &s), s))
 }

@@ -4,6 +4,8 @@
 //! (`compute_new_dynamic_data`, Server GC's join and smoothing, DATAS' cap), and the heap hard
 //! limit's out-of-memory path.
 
+use rand::RngExt;
+
 use super::budget::{self, SurvivalFacts};
 use super::condemn::Decision;
 use super::datas::DatasRules;
@@ -272,12 +274,20 @@ impl Gc {
             let size = c.object_bytes.max(8.0);
             let young = self.heap.gens[GEN0].live[i] / size;
             let gen1 = self.heap.gens[GEN1].live[i] / size;
-            useful += young;
-            found += young
-                + match c.holder {
-                    Holder::OldContainer => gen1,
-                    Holder::Chunked { entries } => gen1.min(entries / 2.0),
-                };
+            // Pointers into gen0 (useful) and into gen1 (found, not useful) from older objects.
+            let (u, f) = match c.holder {
+                Holder::OldContainer => (young, gen1),
+                // Only the entries added to a chunk after the chunk was promoted are younger than
+                // it: those added since the last GC under the chunks then being filled (the room
+                // they had left), and in gen1 those added since the last gen1 GC promoted the
+                // chunks then being filled into gen2.
+                Holder::Chunked { entries } => (
+                    young.min(entries * self.chunk_room[0]),
+                    gen1.min(entries * self.chunk_room[1]),
+                ),
+            };
+            useful += u;
+            found += u + f;
         }
         found / self.heaps as f64 > 400.0 && useful < 0.30 * found
     }
@@ -353,6 +363,14 @@ impl Gc {
         }
         work.ephemeral_bytes = (0..=n.min(1)).map(|g| self.heap.gens[g].size()).sum();
         self.low_card_efficiency = self.card_efficiency_is_low(n);
+        // This GC promotes the chunks being filled; the share of them still empty is where the
+        // filling stood, a uniform draw (chunks filled side by side by threads allocating at the
+        // same rate stand at the same place).
+        let room: f64 = self.card_rng.random();
+        self.chunk_room[0] = room;
+        if n >= 1 {
+            self.chunk_room[1] = room;
+        }
         let mark_list_overflow = self.marked_objects(n) / per_heap > self.mark_list_entries();
         if n == 2 || self.background.is_some() || mark_list_overflow {
             work.walked_bytes = (0..=n.min(1)).map(|g| self.heap.gens[g].size()).sum();

@@ -112,6 +112,11 @@ pub struct Gc {
     pub(crate) loh_layout: loh_layout::LohLayout,
     /// The allocation flows of the last step.
     pub(crate) last_flows: Flows,
+    /// Share of the state chunks being filled that was still empty at the last GC and at the
+    /// last gen1-or-older GC (what the card table finds of chunked containers).
+    pub(crate) chunk_room: [f64; 2],
+    /// Draws where chunk filling stood at each GC.
+    pub(crate) card_rng: crate::sim::rng::ComponentRng,
 }
 
 impl Gc {
@@ -174,6 +179,8 @@ impl Gc {
                 crate::sim::rng::stream(0, "gc-loh-layout"),
             ),
             last_flows: Flows::zero(nclasses),
+            chunk_room: [0.5, 0.5],
+            card_rng: crate::sim::rng::stream(0, "gc-chunk-fill"),
             datas,
             loh_end_size: 0.0,
         }
@@ -197,6 +204,7 @@ impl Gc {
             self.heap.classes.len(),
             crate::sim::rng::stream(seed, "gc-loh-layout"),
         );
+        self.card_rng = crate::sim::rng::stream(seed, "gc-chunk-fill");
     }
 
     /// Sets how many threads allocate (each holds its last large object when a GC runs).
