@@ -371,7 +371,9 @@ pub struct CheckArgs {
 /// `memsim lab`.
 #[derive(Debug, Args)]
 #[command(after_help = "\
-Prints the lab summary columns for SPEC: a CSV header and one row.
+Prints the lab summary columns for SPEC: a CSV header and one row, each figure the median of
+five model runs (the spec's seed and four derived from it), as the lab reports the median of its
+repetitions.
 
 Examples:
   memsim lab validation/lab/calibration/specs/churn-128b.spec \\
