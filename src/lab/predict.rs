@@ -349,10 +349,14 @@ pub fn predict(
         v.sort_by(f64::total_cmp);
         v[v.len() / 2]
     };
-    let outcome = ["ok", "oom", "killed"]
-        .into_iter()
-        .max_by_key(|o| runs.iter().filter(|p| p.outcome == *o).count())
-        .unwrap_or("ok");
+    // The most frequent outcome; a tie goes to the first of ok, oom, killed.
+    let count = |o: &str| runs.iter().filter(|p| p.outcome == o).count();
+    let mut outcome = "ok";
+    for o in ["oom", "killed"] {
+        if count(o) > count(outcome) {
+            outcome = o;
+        }
+    }
     Ok(LabPrediction {
         spec: spec.name.clone(),
         outcome,

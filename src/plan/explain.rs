@@ -271,7 +271,8 @@ pub fn shares(c: &Components, rss: f64) -> Vec<Share> {
         ("gen0", c.gen0),
         ("gen1", c.gen1),
         ("gen2", c.gen2),
-        ("LOH", c.loh),
+        // Large objects' pages never written are not resident.
+        ("LOH", (c.loh - c.gc_untouched).max(0.0)),
         ("fragmentation", c.fragmentation),
         (
             "GC reserve and bookkeeping",

@@ -234,6 +234,13 @@ impl LohLayout {
         if self.overflowed {
             return;
         }
+        // A blocking gen2 while a background GC has marked but not swept: what that one found
+        // alive is alive at its last mark.
+        for p in &mut self.pieces {
+            if p.state == State::Marked {
+                p.state = State::Survivor;
+            }
+        }
         // Chosen objects as (piece, offset within the piece).
         let mut chosen: Vec<Vec<u32>> = vec![Vec::new(); self.pieces.len()];
         for (class, t) in targets.iter().enumerate() {
@@ -321,7 +328,9 @@ impl LohLayout {
     }
 
     /// Picks `want` objects of `class` in `state` that were not chosen yet, each with a weight
-    /// `exp(−hazard × age)`.
+    /// `exp(−hazard × age)`: successive weighted sampling without replacement, drawn in one pass
+    /// by giving every object the key `ln(u) / weight` and keeping the largest keys. Weights are
+    /// taken relative to the youngest candidate, so old ones never all vanish to zero.
     fn choose(
         &mut self,
         chosen: &mut [Vec<u32>],
@@ -334,44 +343,50 @@ impl LohLayout {
         let candidates: Vec<usize> = (0..self.pieces.len())
             .filter(|&i| self.pieces[i].class == class && self.pieces[i].state == state)
             .collect();
-        let weight: Vec<f64> = candidates
+        let youngest = candidates
             .iter()
-            .map(|&i| (-hazard * (now_s - self.pieces[i].born_s).max(0.0)).exp())
-            .collect();
-        for _ in 0..want {
-            let total: f64 = candidates
-                .iter()
-                .zip(&weight)
-                .map(|(&i, w)| (self.pieces[i].count as usize - chosen[i].len()) as f64 * w)
-                .sum();
-            if total <= 0.0 {
-                return;
+            .map(|&i| self.pieces[i].born_s.min(now_s))
+            .fold(f64::NEG_INFINITY, f64::max);
+        let mut keys: Vec<(f64, usize)> = Vec::new();
+        for &i in &candidates {
+            let p = &self.pieces[i];
+            let free = p.count as usize - chosen[i].len();
+            let inverse_weight = (hazard.max(0.0) * (youngest - p.born_s).max(0.0)).exp();
+            for _ in 0..free {
+                let u: f64 = self.rng.random();
+                keys.push((u.max(f64::MIN_POSITIVE).ln() * inverse_weight, i));
             }
-            let mut r = self.rng.random::<f64>() * total;
-            let mut pick = None;
-            for (&i, w) in candidates.iter().zip(&weight) {
-                let free = (self.pieces[i].count as usize - chosen[i].len()) as f64 * w;
-                if free <= 0.0 {
-                    continue;
-                }
-                pick = Some(i);
-                if r < free {
-                    break;
-                }
-                r -= free;
+        }
+        let k = (want as usize).min(keys.len());
+        if k == 0 {
+            return;
+        }
+        keys.select_nth_unstable_by(k - 1, |a, b| b.0.total_cmp(&a.0));
+        let mut picks = vec![0usize; self.pieces.len()];
+        for &(_, i) in &keys[..k] {
+            picks[i] += 1;
+        }
+        for &i in &candidates {
+            if picks[i] == 0 {
+                continue;
             }
-            let Some(i) = pick else { return };
-            let free = self.pieces[i].count as usize - chosen[i].len();
-            // The r-th object of the piece not chosen yet.
-            let mut nth = self.rng.random_range(0..free) as u32;
+            // `picks[i]` distinct offsets among those not chosen yet, uniformly.
             let mut taken = chosen[i].clone();
             taken.sort_unstable();
-            for &k in &taken {
-                if k <= nth {
-                    nth += 1;
+            let mut free: Vec<u32> = Vec::with_capacity(self.pieces[i].count as usize);
+            let mut t = 0;
+            for k in 0..self.pieces[i].count {
+                if t < taken.len() && taken[t] == k {
+                    t += 1;
+                } else {
+                    free.push(k);
                 }
             }
-            chosen[i].push(nth);
+            for j in 0..picks[i].min(free.len()) {
+                let r = self.rng.random_range(j..free.len());
+                free.swap(j, r);
+                chosen[i].push(free[j]);
+            }
         }
     }
 
@@ -507,6 +522,41 @@ mod tests {
         }
         let mean_end = top / runs as f64;
         assert!(mean_end > 95.0, "{mean_end}");
+    }
+
+    #[test]
+    fn a_second_mark_before_the_sweep_keeps_what_the_first_found_alive() {
+        // A blocking gen2 while a background GC has marked but not swept.
+        let mut l = layout();
+        l.allocate(0, MIB, 10.0 * MIB, 0.0);
+        let five = [LiveTarget {
+            youngest: 5,
+            ..Default::default()
+        }];
+        l.mark(&five, 0.1);
+        l.mark(&five, 0.2);
+        assert_eq!(l.compact(), 5.0 * MIB);
+        assert_eq!(l.end(), 5.0 * MIB);
+    }
+
+    #[test]
+    fn survivors_are_chosen_even_when_every_candidate_is_old() {
+        // Pieces 40–50 s old at a hazard of 20/s: exp(−800) underflows, relative weights do not.
+        let mut l = layout();
+        for k in 0..3 {
+            l.allocate(0, MIB, MIB, k as f64 * 5.0);
+        }
+        l.mark(
+            &[LiveTarget {
+                new: 3,
+                hazard: 20.0,
+                ..Default::default()
+            }],
+            50.0,
+        );
+        assert_eq!(l.sweep(), 0.0);
+        assert_eq!(l.free_bytes(), 0.0);
+        assert_eq!(l.end(), 3.0 * MIB);
     }
 
     #[test]

@@ -52,6 +52,8 @@ pub struct Memory {
     pub old_segment_capacity: f64,
     desired_high: f64,
     last_decommit_s: f64,
+    /// When the LOH's free regions were last considered for decommit (the last gen2), seconds.
+    last_loh_gen2_s: f64,
     hard_limit: Option<f64>,
 }
 
@@ -66,6 +68,7 @@ impl Memory {
             old_segment_capacity: 0.0,
             desired_high: 0.0,
             last_decommit_s: 0.0,
+            last_loh_gen2_s: 0.0,
             hard_limit: tuning.hard_limit,
         }
     }
@@ -243,24 +246,35 @@ impl Memory {
             // are decommitted, keeping 32, when at least 100 are free
             // (`decommit_heap_segment_pages`).
             let size = gc_heap.gens[LOH].size();
-            let mut keep = 32.0 * PAGE * per_heap;
+            let page = PAGE * per_heap;
+            let mut emptied = 0.0;
+            let mut tail_end = self.loh_committed;
             if self.layout == HeapLayout::Regions && self.hard_limit.is_none() {
-                // On regions only the last LOH region's tail is decommitted; the large regions
-                // the sweep emptied go back to the free region list still committed. (Under a
-                // hard limit the allocator decommits free regions before it runs out, so they
-                // are taken as released.)
-                let large_region = LARGE_REGION_UNITS * tuning.region_size;
-                let per = size / per_heap;
-                let tail = (per / large_region).ceil().max(1.0) * large_region - per;
-                keep = keep.max(tail * per_heap);
+                // On regions that rule trims the last LOH region in use; the large regions the
+                // sweep emptied go back to the free region list still committed (and dirty), and
+                // free regions are decommitted at 160 KiB per ms. (Under a hard limit the
+                // allocator decommits free regions before it runs out, so they count as released.)
+                let large_region = LARGE_REGION_UNITS * tuning.region_size * per_heap;
+                let top = (size / large_region).ceil().max(1.0) * large_region;
+                tail_end = self.loh_committed.min(top);
+                let elapsed = (now_s - self.last_loh_gen2_s).max(0.0);
+                emptied =
+                    ((self.loh_committed - top).max(0.0) - REGION_DECOMMIT_RATE * elapsed).max(0.0);
             }
-            if self.loh_committed - size >= keep + 68.0 * PAGE * per_heap {
+            self.last_loh_gen2_s = now_s;
+            let tail = if tail_end - size >= 100.0 * page {
+                32.0 * page
+            } else {
+                (tail_end - size).max(0.0)
+            };
+            let committed = size + tail + emptied;
+            if committed < self.loh_committed {
                 let share = if self.loh_committed > 0.0 {
                     self.loh_untouched / self.loh_committed
                 } else {
                     0.0
                 };
-                self.loh_committed = size + keep;
+                self.loh_committed = committed;
                 self.loh_untouched = (self.loh_committed * share).min(self.loh_committed);
             }
         }

@@ -117,6 +117,9 @@ pub struct Gc {
     pub(crate) chunk_room: [f64; 2],
     /// Draws where chunk filling stood at each GC.
     pub(crate) card_rng: crate::sim::rng::ComponentRng,
+    /// The run's seed, and how many times the process was restarted (each process draws anew).
+    run_seed: u64,
+    incarnation: u64,
 }
 
 impl Gc {
@@ -181,19 +184,35 @@ impl Gc {
             last_flows: Flows::zero(nclasses),
             chunk_room: [0.5, 0.5],
             card_rng: crate::sim::rng::stream(0, "gc-chunk-fill"),
+            run_seed: 0,
+            incarnation: 0,
             datas,
             loh_end_size: 0.0,
         }
     }
 
-    /// Releases all memory and resets the GC to its start-up state (a process restart).
+    /// Releases all memory and resets the GC to its start-up state (a process restart). The new
+    /// process draws from streams of its own, derived from the run's seed.
     pub fn reset(&mut self) {
         let classes = self.heap.classes.clone();
+        let (seed, incarnation, threads) =
+            (self.run_seed, self.incarnation + 1, self.large.threads);
         *self = Gc::from_tuning(self.tuning.clone(), self.pauses.clone(), classes);
+        self.seed_streams(crate::sim::rng::derive_seed(seed, &[incarnation]));
+        self.large.threads = threads;
+        self.run_seed = seed;
+        self.incarnation = incarnation;
     }
 
-    /// Seeds the GC's random draws (which large objects are alive at a gen2) for run `seed`.
+    /// Seeds the GC's random draws (which large objects are alive at a gen2, where state chunks
+    /// stand when a GC promotes them) for run `seed`.
     pub fn seed(&mut self, seed: u64) {
+        self.run_seed = seed;
+        self.incarnation = 0;
+        self.seed_streams(seed);
+    }
+
+    fn seed_streams(&mut self, seed: u64) {
         let threads = self.large.threads;
         self.large = large::LargeObjects::new(
             self.heap.classes.len(),
