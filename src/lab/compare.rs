@@ -164,7 +164,8 @@ fn fmt(x: f64) -> String {
     }
 }
 
-fn median(v: &mut [f64]) -> f64 {
+/// Median of `v` (sorted in place; the mean of the middle two for an even count; 0 when empty).
+pub(crate) fn median(v: &mut [f64]) -> f64 {
     v.sort_by(f64::total_cmp);
     let n = v.len();
     if n == 0 {

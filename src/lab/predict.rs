@@ -345,9 +345,7 @@ pub fn predict(
         runs.push(prediction_of(spec, &simulate(&rs, &mut NullObserver)));
     }
     let median = |f: &dyn Fn(&LabPrediction) -> f64| {
-        let mut v: Vec<f64> = runs.iter().map(f).collect();
-        v.sort_by(f64::total_cmp);
-        v[v.len() / 2]
+        super::compare::median(&mut runs.iter().map(f).collect::<Vec<f64>>())
     };
     // The most frequent outcome; a tie goes to the first of ok, oom, killed.
     let count = |o: &str| runs.iter().filter(|p| p.outcome == o).count();

@@ -282,8 +282,8 @@ impl Gc {
                 // they had left), and in gen1 those added since the last gen1 GC promoted the
                 // chunks then being filled into gen2.
                 Holder::Chunked { entries } => (
-                    young.min(entries * self.chunk_room[0]),
-                    gen1.min(entries * self.chunk_room[1]),
+                    young.min(entries * self.chunk_room_last_gc),
+                    gen1.min(entries * self.chunk_room_last_gen1),
                 ),
             };
             useful += u;
@@ -367,9 +367,9 @@ impl Gc {
         // filling stood, a uniform draw (chunks filled side by side by threads allocating at the
         // same rate stand at the same place).
         let room: f64 = self.card_rng.random();
-        self.chunk_room[0] = room;
+        self.chunk_room_last_gc = room;
         if n >= 1 {
-            self.chunk_room[1] = room;
+            self.chunk_room_last_gen1 = room;
         }
         let mark_list_overflow = self.marked_objects(n) / per_heap > self.mark_list_entries();
         if n == 2 || self.background.is_some() || mark_list_overflow {

@@ -455,19 +455,21 @@ mod tests {
         LohLayout::new(1, stream(1, "loh-layout-test"))
     }
 
+    /// One class whose `n` latest objects are alive.
+    fn youngest(n: u64) -> [LiveTarget; 1] {
+        [LiveTarget {
+            youngest: n,
+            ..Default::default()
+        }]
+    }
+
     #[test]
     fn allocation_extends_the_end_until_there_are_holes() {
         let mut l = layout();
         l.allocate(0, MIB, 10.0 * MIB, 0.0);
         assert_eq!(l.end(), 10.0 * MIB);
         // Only the latest object is held: everything below it is free, nothing is trimmed.
-        l.mark(
-            &[LiveTarget {
-                youngest: 1,
-                ..Default::default()
-            }],
-            0.1,
-        );
+        l.mark(&youngest(1), 0.1);
         assert_eq!(l.sweep(), 0.0);
         assert_eq!(l.free_bytes(), 9.0 * MIB);
         // The next objects fill the hole from its lowest address.
@@ -475,13 +477,7 @@ mod tests {
         assert_eq!(l.end(), 10.0 * MIB);
         assert_eq!(l.free_bytes(), 5.0 * MIB);
         // Now the objects at the top die: the end comes back to the youngest live object.
-        l.mark(
-            &[LiveTarget {
-                youngest: 1,
-                ..Default::default()
-            }],
-            0.3,
-        );
+        l.mark(&youngest(1), 0.3);
         let trimmed = l.sweep();
         assert_eq!(trimmed, 6.0 * MIB, "end {}", l.end());
         assert_eq!(l.end(), 4.0 * MIB);
@@ -529,10 +525,7 @@ mod tests {
         // A blocking gen2 while a background GC has marked but not swept.
         let mut l = layout();
         l.allocate(0, MIB, 10.0 * MIB, 0.0);
-        let five = [LiveTarget {
-            youngest: 5,
-            ..Default::default()
-        }];
+        let five = youngest(5);
         l.mark(&five, 0.1);
         l.mark(&five, 0.2);
         assert_eq!(l.compact(), 5.0 * MIB);
@@ -563,13 +556,7 @@ mod tests {
     fn compaction_packs_the_live_objects() {
         let mut l = layout();
         l.allocate(0, MIB, 8.0 * MIB, 0.0);
-        l.mark(
-            &[LiveTarget {
-                youngest: 2,
-                ..Default::default()
-            }],
-            0.1,
-        );
+        l.mark(&youngest(2), 0.1);
         assert_eq!(l.compact(), 6.0 * MIB);
         assert_eq!(l.end(), 2.0 * MIB);
         assert_eq!(l.free_bytes(), 0.0);

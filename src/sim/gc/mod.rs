@@ -112,9 +112,11 @@ pub struct Gc {
     pub(crate) loh_layout: loh_layout::LohLayout,
     /// The allocation flows of the last step.
     pub(crate) last_flows: Flows,
-    /// Share of the state chunks being filled that was still empty at the last GC and at the
-    /// last gen1-or-older GC (what the card table finds of chunked containers).
-    pub(crate) chunk_room: [f64; 2],
+    /// Share of the state chunks being filled that was still empty when the last GC promoted
+    /// them (what the card table finds of chunked containers).
+    pub(crate) chunk_room_last_gc: f64,
+    /// The same at the last GC that condemned gen1 or older.
+    pub(crate) chunk_room_last_gen1: f64,
     /// Draws where chunk filling stood at each GC.
     pub(crate) card_rng: crate::sim::rng::ComponentRng,
     /// The run's seed, and how many times the process was restarted (each process draws anew).
@@ -182,7 +184,8 @@ impl Gc {
                 crate::sim::rng::stream(0, "gc-loh-layout"),
             ),
             last_flows: Flows::zero(nclasses),
-            chunk_room: [0.5, 0.5],
+            chunk_room_last_gc: 0.5,
+            chunk_room_last_gen1: 0.5,
             card_rng: crate::sim::rng::stream(0, "gc-chunk-fill"),
             run_seed: 0,
             incarnation: 0,
