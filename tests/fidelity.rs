@@ -45,13 +45,17 @@ const PAUSE_WITHIN_2X_SHARE: f64 = 0.90;
 /// it must stay under. Each entry is an open item of the fidelity work, not a tolerance.
 fn known_gap(dataset: &str, metric: &str, target: Target) -> Option<f64> {
     match (dataset, metric, target) {
-        // Within the spread between runs and hosts: the unthrottled mixed batch peaks at 402–442
-        // MB on one host and 495–505 MB on the other (model 488 MB); the 512 MiB limit with
-        // 1 MiB LOH objects at 178–268 MB over three runs (model 203 MB).
-        ("calibration", "peak_rss_bytes", Target::Max(_)) => Some(0.18),
-        ("calibration-netcore31-samehost", "peak_rss_bytes", Target::Max(_)) => Some(0.17),
-        // LOH churn on fresh pages: the share of each large object the allocator touches.
-        ("calibration-net8", "peak_rss_bytes", Target::Max(_)) => Some(0.25),
+        // 3.1: LOH survivors at 500 MiB/s (model median 157 MB over 15 runs spanning 109–190 MB;
+        // real 114–149 MB on one host, 122–160 MB on the other): the LOH budget alternates between
+        // small and large after each background GC, and the model's alternation damps less than
+        // the runtime's. The unthrottled mixed batch peaks at 402–442 MB on one host and 495–505
+        // MB on the other (model 488 MB).
+        ("calibration", "peak_rss_bytes", Target::Max(_)) => Some(0.27),
+        ("calibration-netcore31-samehost", "peak_rss_bytes", Target::Max(_)) => Some(0.20),
+        // .NET 8: the 512 MiB limit with 1 MiB LOH objects (the LOH budget's alternation again:
+        // model 186 MB, real 143–170 MB), and LOH churn at 4,500 gen2s per second, where the
+        // regions GC and the JIT's scratch memory add 5–10 MiB the model lacks.
+        ("calibration-net8", "peak_rss_bytes", Target::Max(_)) => Some(0.23),
         // Holdout, 8: a pool that pins fresh 16 KiB buffers fragments regions until the runtime
         // runs blocking gen2s for fragmentation and the heap grows to 440 MB; the model compacts.
         ("holdout-net8", "peak_rss_bytes", Target::Max(_)) => Some(0.30),

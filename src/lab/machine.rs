@@ -49,6 +49,15 @@ pub const RSS_AT_START_NETCORE31: f64 = 28.6 * 1_048_576.0;
 /// The same on .NET 8 (31.8 MiB: the runtime starts with more committed for its regions).
 pub const RSS_AT_START_NET8: f64 = 31.8 * 1_048_576.0;
 
+/// Resident memory the runtime adds after the `init` sample beyond what the model's heap terms
+/// cover, bytes, on .NET Core 3.1 and on .NET 8: code pages, and on .NET 8 the double-mapped
+/// executable memory of JIT code and stubs (W^X). It grows in every workload, idle included:
+/// idle lab runs peaked 1.6 MiB (1 s) and 2.3 MiB (3 s) above the model on .NET 8, 0.8 MiB (3 s)
+/// on 3.1 (`/proc/PID/smaps` snapshots; see `validation/README.md`).
+pub const RUNTIME_WARMUP: [f64; 2] = [0.85 * 1_048_576.0, 2.5 * 1_048_576.0];
+/// Time constant of that growth, seconds (63% after this long).
+pub const RUNTIME_WARMUP_S: f64 = 1.0;
+
 /// Live small objects of the lab program at its first GC (runtime, framework and the program's
 /// own structures), bytes, on .NET Core 3.1 and on .NET 8 (`gen0_promoted_bytes` of the first GC
 /// of pure churn).

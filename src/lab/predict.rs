@@ -276,8 +276,9 @@ pub fn run_spec(
         gc,
         process: ProcessSpec {
             runtime_baseline_bytes: machine.rss_at_start_bytes,
-            code_bytes: 0.0,
-            code_warmup_s: 0.0,
+            code_bytes: super::machine::RUNTIME_WARMUP
+                [usize::from(machine.profile != crate::sim::gc::GcProfile::NetCore31)],
+            code_warmup_s: super::machine::RUNTIME_WARMUP_S,
             threads: 0,
             stack_bytes_per_thread: 0.0,
             native_bytes: spec.num("native.mb")? * MIB,
@@ -326,7 +327,7 @@ pub fn run_spec(
 /// Replications behind a prediction: the lab reports the median of its repetitions, and the
 /// model's chance events (which large objects are alive at a gen2, where state chunks stand when
 /// a GC promotes them) vary from run to run as the runtime's do.
-pub const PREDICTION_REPLICATIONS: u64 = 5;
+pub const PREDICTION_REPLICATIONS: u64 = 15;
 
 /// Predicts one lab spec on a machine: the median of [`PREDICTION_REPLICATIONS`] runs (the
 /// spec's seed, then seeds derived from it) for every figure, and the most frequent outcome.

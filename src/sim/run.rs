@@ -474,9 +474,11 @@ impl<'a> Simulation<'a> {
             .max(1e-9)
     }
 
-    /// Most records per second right now: the capacity, slowed down while allocation faults in
-    /// never-touched pages (first-touch page faults, with the contention of the threads that
-    /// fault at the same time).
+    /// Most records per second right now: the capacity, slowed down while small-object
+    /// allocation faults in never-touched pages (first-touch page faults, with the contention of
+    /// the threads that fault at the same time). Only the small-object share of a record's bytes
+    /// pays: the allocator hands out gen0 memory zeroed, which touches every page, while fresh
+    /// pages taken for a large object are already zero and are not cleared.
     fn capacity_now(&self) -> f64 {
         let cpu = self.capacity();
         if !self.gc.allocating_into_fresh_memory() {
@@ -489,8 +491,9 @@ impl<'a> Simulation<'a> {
             .clamp(1, self.spec.machine.cores.max(1)) as f64;
         let fault_s_per_byte =
             self.spec.machine.speed.page_fault_s_per_mib * threads.sqrt() / 1_048_576.0;
-        let bytes_per_record = self.spec.workload.bytes_per_record.max(1.0);
-        cpu / (1.0 + cpu * bytes_per_record * fault_s_per_byte)
+        let small_bytes_per_record = self.spec.workload.bytes_per_record.max(1.0)
+            * (1.0 - self.sizes.loh_byte_fraction).clamp(0.0, 1.0);
+        cpu / (1.0 + cpu * small_bytes_per_record * fault_s_per_byte)
     }
 
     /// Records the process would work through per second right now, before the network's limit.
