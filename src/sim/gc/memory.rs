@@ -252,8 +252,13 @@ impl Memory {
             if self.layout == HeapLayout::Regions && self.hard_limit.is_none() {
                 // On regions that rule trims the last LOH region in use; the large regions the
                 // sweep emptied go back to the free region list still committed (and dirty), and
-                // free regions are decommitted at 160 KiB per ms. (Under a hard limit the
-                // allocator decommits free regions before it runs out, so they count as released.)
+                // free regions are decommitted at 160 KiB per ms. (Under a hard limit they stay
+                // committed and charged to the limit too, but the LOH takes them back once its
+                // regions in use are full, so the model counts them as released: the runtime's
+                // "late" out-of-memory point. When the limit is first reached with less than one
+                // object of headroom, the allocator instead fails to grow the last region in use
+                // before it ever takes the emptied one, and runs out ~one large region earlier;
+                // see validation/README.md.)
                 let large_region = LARGE_REGION_UNITS * tuning.region_size * per_heap;
                 let top = (size / large_region).ceil().max(1.0) * large_region;
                 tail_end = self.loh_committed.min(top);
