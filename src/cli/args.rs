@@ -372,8 +372,8 @@ pub struct CheckArgs {
 #[derive(Debug, Args)]
 #[command(after_help = "\
 Prints the lab summary columns for SPEC: a CSV header and one row, each figure the median of
-five model runs (the spec's seed and four derived from it), as the lab reports the median of its
-repetitions.
+fifteen model runs (the spec's seed and fourteen derived from it), as the lab reports the median
+of its repetitions.
 
 Examples:
   memsim lab validation/lab/calibration/specs/churn-128b.spec \\
