@@ -1,7 +1,7 @@
 //! Fidelity: the GC model held against the real .NET runtimes.
 //!
 //! Every spec of the lab datasets copied under `validation/lab/` is predicted on its dataset's
-//! machine facts (the median of five model runs) and compared with the median of the real
+//! machine facts (the median of fifteen model runs) and compared with the median of the real
 //! repetitions: the four calibration sets
 //! (.NET Core 3.1 on two hosts, .NET 8 with regions, .NET 8 Server GC with DATAS on and off), the
 //! two holdout sets (16 workloads written after the model and scored once before any change to
