@@ -45,16 +45,16 @@ const PAUSE_WITHIN_2X_SHARE: f64 = 0.90;
 /// it must stay under. Each entry is an open item of the fidelity work, not a tolerance.
 fn known_gap(dataset: &str, metric: &str, target: Target) -> Option<f64> {
     match (dataset, metric, target) {
-        // 3.1: LOH survivors at 500 MiB/s (model median 157 MB over 15 runs spanning 109–190 MB;
-        // real 114–149 MB on one host, 122–160 MB on the other): the LOH budget alternates between
-        // small and large after each background GC, and the model's alternation damps less than
-        // the runtime's. The unthrottled mixed batch peaks at 402–442 MB on one host and 495–505
-        // MB on the other (model 488 MB).
-        ("calibration", "peak_rss_bytes", Target::Max(_)) => Some(0.27),
-        ("calibration-netcore31-samehost", "peak_rss_bytes", Target::Max(_)) => Some(0.20),
-        // .NET 8: the 512 MiB limit with 1 MiB LOH objects (the LOH budget's alternation again:
-        // model 186 MB, real 143–170 MB), and LOH churn at 4,500 gen2s per second, where the
-        // regions GC and the JIT's scratch memory add 5–10 MiB the model lacks.
+        // 3.1, host A: the unthrottled mixed batch peaks at 402–442 MB on this host and 495–505 MB
+        // on the faster host B (model 487 MB); 1 MiB LOH objects under a 512 MiB limit, 197–227 MB
+        // here and 178–268 MB on host B (model median 231 MB over fifteen runs spanning
+        // 179–344 MB).
+        ("calibration", "peak_rss_bytes", Target::Max(_)) => Some(0.17),
+        // .NET 8: LOH churn at 4,500 gen2s per second, where the regions GC and the JIT's scratch
+        // memory add 5–10 MiB the model lacks (22% under); a 128 MiB limit reached with less than
+        // an object of headroom, where the runtime runs out of memory a 32 MiB LOH region early
+        // (18% over, see validation/README.md); the 512 MiB limit with 1 MiB LOH objects (model
+        // 178 MB, real 143–170 MB).
         ("calibration-net8", "peak_rss_bytes", Target::Max(_)) => Some(0.23),
         // Holdout, 8: a pool that pins fresh 16 KiB buffers fragments regions until the runtime
         // runs blocking gen2s for fragmentation and the heap grows to 440 MB; the model compacts.
@@ -72,9 +72,8 @@ fn known_gap(dataset: &str, metric: &str, target: Target) -> Option<f64> {
 fn known_pause_gap(dataset: &str) -> Option<f64> {
     match dataset {
         // Holdout: tiny state entries allocated among churn, a 2-heap Server GC under a hard
-        // limit, and the fragmenting pool (pauses under-predicted 2–4×); on 3.1 a mix of 7% large
-        // objects sits at the 2× line (1.8–2.1× over the model's replications).
-        "holdout-netcore31" => Some(0.75),
+        // limit, 512 KiB LOH churn and, on 8, the fragmenting pool (pauses under-predicted 2–4×).
+        "holdout-netcore31" => Some(0.81),
         "holdout-net8" => Some(0.75),
         // Its first recording, on a loaded host (load average ~4.7 on 2 cores): pauses inflated.
         "holdout-netcore31-loaded" => Some(0.75),

@@ -12,8 +12,12 @@ use super::datas::DatasRules;
 use super::heap::{Death, GEN0, GEN1, GEN2, Holder, LOH, NGEN, Placement};
 use super::pause::{GcWork, PauseKind};
 use super::record::{GcKind, GcReason, GcRecord, condemn_bits};
-use super::settings::HeapLayout;
+use super::settings::{HeapLayout, LOH_THRESHOLD};
 use super::{Collection, Gc, GcEnv};
+
+/// The smallest object the runtime can place (header, method table, length on 64-bit), bytes:
+/// the allocator charges it on top of each large object.
+const MIN_OBJECT_BYTES: f64 = 24.0;
 
 /// Planned fragmentation limits of `decide_on_compacting` for gen0, gen1, gen2 GCs: bytes and
 /// share of the condemned generations.
@@ -823,6 +827,12 @@ impl Gc {
             loh_begin,
             loh_survived,
         );
+        // The allocator charges each large object (plus a minimum object) to the budget and
+        // checks the budget before an allocation, not after: the object that takes it below zero
+        // is allocated and the next one triggers the GC, so a cycle allocates whole objects up to
+        // the first that overdraws the budget (`new_allocation_allowed`).
+        let charge = self.mean_large_object().max(LOH_THRESHOLD as f64) + MIN_OBJECT_BYTES;
+        self.heap.gens[LOH].remaining = (bl / charge).ceil().max(1.0) * charge * per_heap;
         self.heap.gens[GEN2].current = self.heap.gens[GEN2].obj;
         self.heap.gens[LOH].current = self.heap.gens[LOH].obj;
     }
