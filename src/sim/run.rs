@@ -849,6 +849,11 @@ impl<'a> Simulation<'a> {
                     }
                 }
             }
+            // A job that stops after a set volume ends when it gets there, whichever limit was
+            // met at the same instant.
+            if self.stopped() {
+                self.finished = true;
+            }
         }
         self.emit_sample(observer);
         self.summary()
