@@ -49,7 +49,7 @@ fn known_gap(dataset: &str, metric: &str, target: Target) -> Option<f64> {
         // 178–268 MB on host B (model median 231 MB over fifteen runs spanning 179–344 MB).
         ("calibration", "peak_rss_bytes", Target::Max(_)) => Some(0.16),
         // .NET 8: LOH churn at 4,500 gen2s per second, where the regions GC and the JIT's scratch
-        // memory add 5–10 MiB the model lacks (22% under); a 128 MiB limit reached with less than
+        // memory add 7–14 MiB the model lacks (22% under); a 128 MiB limit reached with less than
         // an object of headroom, where the runtime runs out of memory a 32 MiB LOH region early
         // (18% over, see validation/README.md); the 512 MiB limit with 1 MiB LOH objects (model
         // 178 MB, real 143–170 MB).

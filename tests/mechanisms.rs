@@ -213,10 +213,10 @@ fn loh_budget_grows_with_loh_survivors() {
 /// object: the object that overdraws the budget is allocated and the next one triggers the gen2.
 /// So a cycle allocates whole objects. In the 3.1 traces of 1 MiB objects with 10% living
 /// ~500 ms, the LOH allocated between two background gen2s exceeded the budget the runtime's rule
-/// gives by a median of 0.4–1.0 MiB per run (about half an object), and at 85,000 bytes pure churn
-/// made 1,365 gen2s for 4 GiB: 37 objects per 3 MiB budget. Charged continuously, the model's
-/// budget alternated between its cap and its floor (budgets of 3.5 and 0.35 times the LOH
-/// survivors) where the runtime's settled.
+/// gives by a median of 0.4–1.0 MiB per run (about half an object). That half object decides
+/// whether a small budget lands past the growth cap: charged continuously, the model's budget
+/// swung between 3.5 and 0.35 times the LOH survivors where the runtime's settled, and its peak
+/// RSS was 19% above the real runs' median (122–160 MB, median 132.5 MB, on this host).
 #[test]
 fn the_loh_budget_is_spent_in_whole_objects() {
     let r = run(NETCORE31, "loh-survive-500ms");
@@ -231,8 +231,9 @@ fn the_loh_budget_is_spent_in_whole_objects() {
             g.index
         );
     }
-    let churn = run(NETCORE31, "loh-85kb-unthrottled");
-    assert_eq!(churn.prediction.gen2_count, 1365);
+    let real = 132_521_984.0;
+    let error = (r.prediction.peak_rss_bytes - real).abs() / real;
+    assert!(error <= 0.12, "peak RSS {:.1}% off", 100.0 * error);
 }
 
 /// A gen2's sweep trims the LOH's end back to its last live object and decommits the rest, and
@@ -494,7 +495,7 @@ fn datas_budget_follows_the_live_gen2() {
 
 /// The runtime keeps growing after start-up (code pages, and on .NET 8 the double-mapped JIT
 /// code): 3 s of LOH churn in 85,000-byte objects at 200 MiB/s, whose heap stays under 5 MiB,
-/// peaked at 40.97–41.01 MiB on .NET 8 and 33.38–33.45 MiB on 3.1, 9.2 and 4.6 MiB above the
+/// peaked at 40.97–41.01 MiB on .NET 8 and 33.38–33.45 MiB on 3.1, 9.2 and 4.8 MiB above the
 /// `init` sample. Without the warm-up the model was 12% under on .NET 8.
 #[test]
 fn the_runtime_warms_up_after_start_up() {
@@ -530,16 +531,33 @@ fn first_touch_page_faults_cap_allocation_into_fresh_memory() {
 
 /// A lab run ends once its volume is allocated, whatever else happens at that instant:
 /// `state-alloc-driven` grows its state by 50 MiB per GiB allocated up to a 300 MiB cap, which it
-/// reaches with its 6 GiB, and ran 1.66–1.73 s on .NET 8. The model reached both limits at once and
-/// ran on, idle, to its one-hour horizon.
+/// reaches with its 6 GiB, and ran 1.66–1.73 s on .NET 8. When the model reached both limits at
+/// the same instant it ran on, idle, to its one-hour horizon (several of these 72 variants did).
 #[test]
 fn a_lab_run_ends_with_its_volume() {
-    let r = run(NET8, "state-alloc-driven");
-    assert!(
-        r.summary.simulated_s < 3.0,
-        "ran {:.1} s",
-        r.summary.simulated_s
-    );
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("validation/lab");
+    for dataset in [NETCORE31, NET8] {
+        let machine = LabMachine::from_json(
+            &std::fs::read_to_string(dir.join(dataset).join("machine.json")).unwrap(),
+        )
+        .unwrap();
+        for total_mib in (1000..=8192).step_by(200) {
+            let cap_mib = 50.0 * total_mib as f64 / 1024.0;
+            let text = format!(
+                "total_alloc_mb = {total_mib}\nsize.dist = lognormal\nsize.median = 128\n\
+                 size.sigma = 0.8\nstate.mb_per_gb = 50\nstate.cap_mb = {cap_mib}\n\
+                 state.entry_bytes = 1024\n"
+            );
+            let spec = LabSpec::parse(&text, "state-to-cap").unwrap();
+            let mut c = Collector::default();
+            let (_, summary) = predict_observed(&spec, &machine, &vec![], &mut c).unwrap();
+            assert!(
+                summary.simulated_s < 10.0,
+                "{dataset}, {total_mib} MiB: ran {:.1} s",
+                summary.simulated_s
+            );
+        }
+    }
 }
 
 /// Large objects do not pay gen0's first-touch faults: fresh pages taken for a large object are

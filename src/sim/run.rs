@@ -474,14 +474,18 @@ impl<'a> Simulation<'a> {
             .max(1e-9)
     }
 
-    /// Most records per second right now: the capacity, slowed down while small-object
-    /// allocation faults in never-touched pages (first-touch page faults, with the contention of
-    /// the threads that fault at the same time). Only the small-object share of a record's bytes
-    /// pays: the allocator hands out gen0 memory zeroed, which touches every page, while fresh
-    /// pages taken for a large object are already zero and are not cleared.
+    /// Most records per second right now: the capacity, slowed down while allocation faults in
+    /// never-touched pages (first-touch page faults, with the contention of the threads that
+    /// fault at the same time). A page faults when it is first written: small objects are written
+    /// densely (headers and contents), large ones only in the share the application writes
+    /// (`large_object_touch_fraction`), since the allocator does not clear fresh pages. Small
+    /// objects fault while gen0 is at its high-water mark, large ones while the LOH has no free
+    /// space to reuse.
     fn capacity_now(&self) -> f64 {
         let cpu = self.capacity();
-        if !self.gc.allocating_into_fresh_memory() {
+        let small_fresh = self.gc.allocating_into_fresh_memory();
+        let large_fresh = self.gc.allocating_large_into_fresh_memory();
+        if !small_fresh && !large_fresh {
             return cpu;
         }
         let threads = self
@@ -491,9 +495,16 @@ impl<'a> Simulation<'a> {
             .clamp(1, self.spec.machine.cores.max(1)) as f64;
         let fault_s_per_byte =
             self.spec.machine.speed.page_fault_s_per_mib * threads.sqrt() / 1_048_576.0;
-        let small_bytes_per_record = self.spec.workload.bytes_per_record.max(1.0)
-            * (1.0 - self.sizes.loh_byte_fraction).clamp(0.0, 1.0);
-        cpu / (1.0 + cpu * small_bytes_per_record * fault_s_per_byte)
+        let large = self.sizes.loh_byte_fraction.clamp(0.0, 1.0);
+        let written = self
+            .spec
+            .workload
+            .large_object_touch_fraction
+            .clamp(0.0, 1.0);
+        let share = |fresh: bool, part: f64| if fresh { part } else { 0.0 };
+        let touched_bytes_per_record = self.spec.workload.bytes_per_record.max(1.0)
+            * (share(small_fresh, 1.0 - large) + share(large_fresh, large * written));
+        cpu / (1.0 + cpu * touched_bytes_per_record * fault_s_per_byte)
     }
 
     /// Records the process would work through per second right now, before the network's limit.

@@ -164,6 +164,28 @@ impl Gc {
         }
     }
 
+    /// Size of one large object as the allocator charges it to the LOH budget, bytes: the mean
+    /// of the classes holding large objects now, by object count, plus a minimum object; the mean
+    /// over all classes when the LOH holds none.
+    fn loh_object_charge(&self) -> f64 {
+        let lh = &self.heap.gens[LOH];
+        let (mut bytes, mut objects) = (0.0, 0.0);
+        for (i, c) in self.heap.classes.iter().enumerate() {
+            let size = c.large_object_bytes.max(LOH_THRESHOLD as f64);
+            let live = lh.live.get(i).copied().unwrap_or(0.0);
+            if live > 0.0 {
+                bytes += live;
+                objects += live / size;
+            }
+        }
+        let mean = if objects > 0.0 {
+            bytes / objects
+        } else {
+            self.mean_large_object().max(LOH_THRESHOLD as f64)
+        };
+        mean + MIN_OBJECT_BYTES
+    }
+
     /// Mean size of the large objects being allocated, bytes.
     pub(crate) fn mean_large_object(&self) -> f64 {
         let c = &self.heap.classes;
@@ -794,7 +816,7 @@ impl Gc {
             current: lh.obj / per_heap,
             fragmentation: lh.free / per_heap,
             previous: lh.desired / per_heap,
-            used_fraction: used_fraction(lh.desired, lh.remaining),
+            used_fraction: used_fraction(lh.desired, lh.remaining - self.loh_overdraw),
             since_last_s: now_s - lh.last_gc_s,
         };
         let available = (self.tuning.total_memory - env.process_resident).max(0.0) / per_heap;
@@ -831,8 +853,10 @@ impl Gc {
         // checks the budget before an allocation, not after: the object that takes it below zero
         // is allocated and the next one triggers the GC, so a cycle allocates whole objects up to
         // the first that overdraws the budget (`new_allocation_allowed`).
-        let charge = self.mean_large_object().max(LOH_THRESHOLD as f64) + MIN_OBJECT_BYTES;
-        self.heap.gens[LOH].remaining = (bl / charge).ceil().max(1.0) * charge * per_heap;
+        let charge = self.loh_object_charge();
+        let whole = (bl / charge).ceil().max(1.0) * charge * per_heap;
+        self.loh_overdraw = whole - bl * per_heap;
+        self.heap.gens[LOH].remaining = whole;
         self.heap.gens[GEN2].current = self.heap.gens[GEN2].obj;
         self.heap.gens[LOH].current = self.heap.gens[LOH].obj;
     }

@@ -103,6 +103,9 @@ pub struct Gc {
     /// Server GC's smoothed gen0 budget per heap (3.1) or total (8.0).
     pub(crate) gen0_smoothed: f64,
     pub(crate) loh_smoothed: f64,
+    /// How far the LOH budget was rounded up to whole objects at the last gen2, bytes: the
+    /// runtime lets the last object overdraw its budget, so this part does not count as used.
+    pub(crate) loh_overdraw: f64,
     pub(crate) datas: Option<datas::Datas>,
     /// LOH size after the last gen2, bytes.
     pub(crate) loh_end_size: f64,
@@ -158,6 +161,7 @@ impl Gc {
         Gc {
             gen0_smoothed: tuning.gen0_min,
             loh_smoothed: tuning.loh_min,
+            loh_overdraw: 0.0,
             running_amount: tuning.gen0_min * n,
             mem: memory::Memory::new(&tuning),
             tuning,
@@ -361,6 +365,12 @@ impl Gc {
     /// (the heap is at its high-water mark, so every new page is a first-touch page fault).
     pub fn allocating_into_fresh_memory(&self) -> bool {
         self.mem.soh_slack(&self.heap) < 1.0
+    }
+
+    /// Whether large-object allocation is landing on memory that was never touched: the LOH has
+    /// no free space left to reuse, so it grows at its end.
+    pub fn allocating_large_into_fresh_memory(&self) -> bool {
+        self.heap.gens[LOH].free < self.mean_large_object().max(LOH_THRESHOLD as f64)
     }
 
     /// Committed large-object pages never written (not resident), bytes.
