@@ -463,6 +463,15 @@ mod tests {
         }]
     }
 
+    /// One class with `n` objects allocated since the last gen2 alive, dying at `hazard` per s.
+    fn new_survivors(n: u64, hazard: f64) -> [LiveTarget; 1] {
+        [LiveTarget {
+            new: n,
+            hazard,
+            ..Default::default()
+        }]
+    }
+
     #[test]
     fn allocation_extends_the_end_until_there_are_holes() {
         let mut l = layout();
@@ -505,14 +514,7 @@ mod tests {
             for k in 0..100 {
                 l.allocate(0, MIB, MIB, k as f64 * 0.01);
             }
-            l.mark(
-                &[LiveTarget {
-                    new: 10,
-                    hazard: 10.0,
-                    ..Default::default()
-                }],
-                1.0,
-            );
+            l.mark(&new_survivors(10, 10.0), 1.0);
             l.sweep();
             top += l.end() / MIB;
         }
@@ -539,14 +541,7 @@ mod tests {
         for k in 0..3 {
             l.allocate(0, MIB, MIB, k as f64 * 5.0);
         }
-        l.mark(
-            &[LiveTarget {
-                new: 3,
-                hazard: 20.0,
-                ..Default::default()
-            }],
-            50.0,
-        );
+        l.mark(&new_survivors(3, 20.0), 50.0);
         assert_eq!(l.sweep(), 0.0);
         assert_eq!(l.free_bytes(), 0.0);
         assert_eq!(l.end(), 3.0 * MIB);
