@@ -126,8 +126,16 @@ impl Gc {
         }
         self.heap.gens[GEN2].collections += 1;
         self.loh_end_size = self.heap.gens[LOH].size();
-        self.mem
-            .after_gc(&self.heap, &self.tuning, self.heaps, 2, now_s, true);
+        let loh_regions = self.loh_region_commit(now_s, false, false);
+        self.mem.after_gc(
+            &self.heap,
+            &self.tuning,
+            self.heaps,
+            2,
+            now_s,
+            true,
+            loh_regions,
+        );
         let heap_after = self.heap.total_size();
         self.stats.peak_heap_after_gc = self.stats.peak_heap_after_gc.max(heap_after);
         let _ = GEN0;

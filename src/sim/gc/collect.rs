@@ -637,8 +637,17 @@ impl Gc {
 
         let kind = [PauseKind::Gen0, PauseKind::Gen1, PauseKind::Gen2][n];
         let pause = self.pauses.pause_s(kind, &work, heaps);
-        self.mem
-            .after_gc(&self.heap, &self.tuning, heaps, n, now_s + pause, false);
+        let before_oom = d.reasons & condemn_bits::BEFORE_OOM != 0;
+        let loh_regions = self.loh_region_commit(now_s + pause, true, before_oom);
+        self.mem.after_gc(
+            &self.heap,
+            &self.tuning,
+            heaps,
+            n,
+            now_s + pause,
+            false,
+            loh_regions,
+        );
         self.last_gc_end_s = now_s + pause;
         self.running_amount = self.heap.gens[GEN0].remaining;
         if let Some(ds) = self.datas.as_mut() {

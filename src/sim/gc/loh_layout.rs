@@ -12,6 +12,16 @@
 //! objects sit low and the top of the heap holds old objects that die, so the heap shrinks; when
 //! they do not fit, the youngest sit at the top and keep it.
 //!
+//! On regions (.NET 7+) the LOH is a list of large regions (32 MiB with 4 MiB basic regions). An
+//! object never straddles two; each is preceded by a padding object. Past the free list the
+//! allocator bump-allocates at the end of the first region in the list with room for the object,
+//! and only when none has any appends a new region, taken from the free region list with its
+//! commit if one waits there (`uoh_a_fit_segment_end_p`, `get_new_region`). The sweep trims every
+//! region to its last live object and unlinks a region left empty, except the first; that
+//! region goes to the free region list still committed (`sweep_uoh_objects`,
+//! `return_free_region`). So the LOH gives back the dead tail of every region, not only of the
+//! last one, and its size counts only up to each region's last object.
+//!
 //! The layout of one GC heap (Server GC heaps are taken to be balanced) is kept as pieces in
 //! address order: runs of objects of one class placed together, and single live objects. Which
 //! objects are alive at a gen2 follows the whole-object counts of [`super::large`]: survivors of
@@ -68,6 +78,41 @@ impl Piece {
     }
 }
 
+/// One address range of the LOH: the whole LOH segment, or one large region.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Region {
+    /// Start, bytes from the LOH's start.
+    base: f64,
+    /// Length, bytes (unbounded for a segment).
+    len: f64,
+    /// End of its last object (`heap_segment_allocated`), bytes from the LOH's start.
+    used: f64,
+    /// End of its committed pages, bytes from the LOH's start (tracked on regions).
+    committed: f64,
+}
+
+/// An emptied large region on the free region list.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Parked {
+    /// Bytes it keeps committed.
+    commit: f64,
+    /// Blocking GCs it has spent there.
+    age: u32,
+}
+
+/// Blocking GCs after which a free region is decommitted whatever the budget
+/// (`AGE_IN_FREE_TO_DECOMMIT`).
+const AGE_TO_DECOMMIT: u32 = 20;
+
+/// Pages a sweep keeps committed beyond a region's last object, and the least surplus it
+/// decommits (`decommit_heap_segment_pages`: 32 and 100 OS pages).
+const KEPT_TAIL_BYTES: f64 = 32.0 * 4096.0;
+const MIN_DECOMMIT_BYTES: f64 = 100.0 * 4096.0;
+
+/// Each large object is preceded by a padding object that lets LOH compaction move it
+/// (`loh_padding_obj_size`, a minimum object), bytes.
+const PAD_BYTES: f64 = 24.0;
+
 /// A free-list item.
 #[derive(Clone, Copy, Debug, PartialEq)]
 struct Hole {
@@ -100,8 +145,17 @@ pub struct LohLayout {
     holes: Vec<Hole>,
     /// Length of the longest hole, bytes (no search when an object is longer).
     widest: f64,
-    /// End of the last object, bytes from the LOH's start.
-    end: f64,
+    /// The address ranges the LOH allocates in, in the order the allocator walks them: one
+    /// unbounded segment, or (on regions) large regions.
+    regions: Vec<Region>,
+    /// Size of a large region, bytes; `None` on segments.
+    region_bytes: Option<f64>,
+    /// Start of the next region to be created, bytes.
+    next_base: f64,
+    /// Emptied regions on the free region list, oldest first (regions only).
+    parked: Vec<Parked>,
+    /// Committed bytes taken back from parked regions since this was last read.
+    reused_commit: f64,
     /// Fractions of an object allocated but not yet placed, per class.
     pending: Vec<f64>,
     next_seq: u64,
@@ -127,7 +181,16 @@ impl LohLayout {
             pieces: Vec::new(),
             holes: Vec::new(),
             widest: 0.0,
-            end: 0.0,
+            regions: vec![Region {
+                base: 0.0,
+                len: f64::INFINITY,
+                used: 0.0,
+                committed: 0.0,
+            }],
+            region_bytes: None,
+            next_base: 0.0,
+            parked: Vec::new(),
+            reused_commit: 0.0,
             pending: vec![0.0; classes],
             next_seq: 0,
             overflowed: false,
@@ -140,14 +203,76 @@ impl LohLayout {
         !self.overflowed
     }
 
-    /// End of the last object, bytes from the LOH's start.
+    /// The LOH lives in large regions of `bytes` each (.NET 7+) instead of one segment.
+    pub fn use_regions(&mut self, bytes: f64) {
+        self.region_bytes = Some(bytes);
+        self.regions = vec![Region {
+            base: 0.0,
+            len: bytes,
+            used: 0.0,
+            committed: 0.0,
+        }];
+        self.next_base = bytes;
+    }
+
+    /// Bytes the LOH spans: from each range's start to its last object, summed.
     pub fn end(&self) -> f64 {
-        self.end
+        self.regions.iter().map(|r| r.used - r.base).sum()
+    }
+
+    /// Committed bytes beyond the last object of each region (regions only), bytes.
+    pub fn kept_tails(&self) -> f64 {
+        self.regions
+            .iter()
+            .map(|r| (r.committed - r.used).max(0.0))
+            .sum()
     }
 
     /// Free-list bytes (holes below the end).
     pub fn free_bytes(&self) -> f64 {
         self.holes.iter().map(|h| h.len).sum()
+    }
+
+    /// Committed bytes of the emptied regions waiting on the free region list (regions only).
+    pub fn parked_commit(&self) -> f64 {
+        self.parked.iter().map(|p| p.commit).sum()
+    }
+
+    /// Committed bytes new regions took over from parked ones since the last call.
+    pub fn take_reused_commit(&mut self) -> f64 {
+        std::mem::take(&mut self.reused_commit)
+    }
+
+    /// At the end of a blocking GC (`distribute_free_regions`): every parked region ages by one
+    /// GC; those that reached [`AGE_TO_DECOMMIT`], then the oldest beyond the first `keep`, are
+    /// decommitted, at most `max_bytes` in all. Returns the bytes decommitted.
+    pub fn decommit_parked(&mut self, keep: usize, max_bytes: f64) -> f64 {
+        for p in &mut self.parked {
+            p.age += 1;
+        }
+        let surplus = self.parked.len().saturating_sub(keep);
+        let mut done = 0.0;
+        for (i, p) in self.parked.iter_mut().enumerate() {
+            if done >= max_bytes {
+                break;
+            }
+            if i < surplus || p.age >= AGE_TO_DECOMMIT {
+                let take = p.commit.min(max_bytes - done);
+                p.commit -= take;
+                done += take;
+            }
+        }
+        self.parked.retain(|p| p.commit > 0.0);
+        done
+    }
+
+    /// Room left in the regions in use, committed or not (`reserved_not_in_use`), bytes.
+    pub fn reserved_room(&self) -> f64 {
+        self.regions
+            .iter()
+            .filter(|r| r.len.is_finite())
+            .map(|r| r.base + r.len - r.used)
+            .sum()
     }
 
     /// Places `bytes` of class `class`'s objects of `object_bytes` each, allocated at `now_s`:
@@ -162,6 +287,7 @@ impl LohLayout {
             return;
         }
         self.pending[class] -= n;
+        let object_bytes = object_bytes + PAD_BYTES;
         let first = bucket(object_bytes);
         while n >= 1.0 {
             let fit = if object_bytes > self.widest {
@@ -198,11 +324,7 @@ impl LohLayout {
                     }
                     (h.start, count)
                 }
-                None => {
-                    let s = self.end;
-                    self.end += n * object_bytes;
-                    (s, n)
-                }
+                None => self.place_at_a_region_end(object_bytes, n),
             };
             let count_u = count as u32;
             self.pieces.push(Piece {
@@ -220,6 +342,46 @@ impl LohLayout {
         if self.pieces.len() > MAX_PIECES {
             self.give_up();
         }
+    }
+
+    /// Bump-allocates up to `n` objects at the end of the first range with room for one
+    /// (`uoh_a_fit_segment_end_p` walks the LOH's regions in order); with none, a new region is
+    /// appended. Returns where they start and how many fit.
+    fn place_at_a_region_end(&mut self, object_bytes: f64, n: f64) -> (f64, f64) {
+        let fits = |r: &Region| ((r.base + r.len - r.used) / object_bytes).floor();
+        let i = match self.regions.iter().position(|r| fits(r) >= 1.0) {
+            Some(i) => i,
+            None => {
+                let size = self.region_bytes.unwrap_or(f64::INFINITY);
+                // An object larger than a region gets a region of whole multiples.
+                let len = (object_bytes / size).ceil().max(1.0) * size;
+                // A free region is taken first (`get_free_region`), keeping its commit.
+                let reused = match self.parked.pop() {
+                    Some(p) => p.commit.min(len),
+                    None => 0.0,
+                };
+                self.reused_commit += reused;
+                self.regions.push(Region {
+                    base: self.next_base,
+                    len,
+                    used: self.next_base,
+                    committed: self.next_base + reused,
+                });
+                self.next_base += len;
+                self.regions.len() - 1
+            }
+        };
+        let r = &mut self.regions[i];
+        let count = n.min(fits(r));
+        let start = r.used;
+        r.used += count * object_bytes;
+        r.committed = r.committed.max(r.used);
+        (start, count)
+    }
+
+    /// Start of the LOH's first range (its start region, never freed).
+    fn regions_start(&self) -> f64 {
+        self.regions.first().map_or(0.0, |r| r.base)
     }
 
     fn give_up(&mut self) {
@@ -394,6 +556,12 @@ impl LohLayout {
     /// order and the end is trimmed back to the last live object. Objects allocated since the
     /// mark stay. Returns the bytes trimmed from the end.
     pub fn sweep(&mut self) -> f64 {
+        self.sweep_regions(true)
+    }
+
+    /// The sweep; `trim` decommits each region's dead tail (a compaction trims after it moved
+    /// the objects instead).
+    fn sweep_regions(&mut self, trim: bool) -> f64 {
         if self.overflowed {
             return 0.0;
         }
@@ -404,24 +572,58 @@ impl LohLayout {
             }
         }
         self.pieces.sort_by(|a, b| a.start.total_cmp(&b.start));
-        let old_end = self.end;
+        let old_end = self.end();
         self.holes.clear();
-        let mut at = 0.0;
-        for p in &self.pieces {
-            if p.start > at + 0.5 {
-                let len = p.start - at;
-                self.holes.push(Hole {
-                    start: at,
-                    len,
-                    bucket: bucket(len),
-                    front: false,
-                });
+        let mut first = 0;
+        let start_base = self.regions_start();
+        let regions = std::mem::take(&mut self.regions);
+        let mut by_base = regions.clone();
+        by_base.sort_by(|a, b| a.base.total_cmp(&b.base));
+        let mut swept = Vec::with_capacity(regions.len());
+        for mut r in by_base {
+            let mut at = r.base;
+            while first < self.pieces.len() && self.pieces[first].start < r.base + r.len {
+                let p = &self.pieces[first];
+                if p.start > at + 0.5 {
+                    let len = p.start - at;
+                    self.holes.push(Hole {
+                        start: at,
+                        len,
+                        bucket: bucket(len),
+                        front: false,
+                    });
+                }
+                at = at.max(p.end());
+                first += 1;
             }
-            at = at.max(p.end());
+            r.used = at;
+            // A region left empty is unlinked whole (below); the others are trimmed.
+            let emptied = r.used == r.base && r.base != start_base;
+            if trim && self.region_bytes.is_some() && !emptied {
+                if r.committed - r.used >= MIN_DECOMMIT_BYTES {
+                    r.committed = r.used + KEPT_TAIL_BYTES;
+                }
+                r.committed = r.committed.max(r.used);
+            }
+            swept.push(r);
         }
-        self.end = at;
+        // Back in the allocator's order; a region left empty leaves the LOH, except its first.
+        for r in regions {
+            let s = *swept
+                .iter()
+                .find(|x| x.base == r.base)
+                .expect("swept region");
+            if trim && s.used == s.base && s.base != start_base {
+                self.parked.push(Parked {
+                    commit: s.committed - s.base,
+                    age: 0,
+                });
+            } else {
+                self.regions.push(s);
+            }
+        }
         self.widest = self.holes.iter().map(|h| h.len).fold(0.0, f64::max);
-        (old_end - at).max(0.0)
+        (old_end - self.end()).max(0.0)
     }
 
     /// A compacting gen2: the live objects slide to the start of the heap in address order.
@@ -430,17 +632,65 @@ impl LohLayout {
         if self.overflowed {
             return 0.0;
         }
-        let old_end = self.end;
-        self.sweep();
-        let mut at = 0.0;
-        for p in &mut self.pieces {
-            p.start = at;
-            at = p.end();
+        let old_end = self.end();
+        self.sweep_regions(false);
+        // Objects slide down through the ranges in order, never across a region's end.
+        for r in &mut self.regions {
+            r.used = r.base;
         }
+        let mut i = 0;
+        let mut packed = Vec::with_capacity(self.pieces.len());
+        for mut p in std::mem::take(&mut self.pieces) {
+            while p.count > 0 {
+                let last = i + 1 == self.regions.len();
+                let r = &mut self.regions[i];
+                let room = ((r.base + r.len - r.used) / p.object_bytes).floor();
+                let take = if last {
+                    p.count
+                } else {
+                    (room.max(0.0) as u32).min(p.count)
+                };
+                if take == 0 {
+                    i += 1;
+                    continue;
+                }
+                packed.push(Piece {
+                    start: r.used,
+                    count: take,
+                    ..p.clone()
+                });
+                r.used += take as f64 * p.object_bytes;
+                r.committed = r.committed.max(r.used);
+                p.seq += take as u64;
+                p.count -= take;
+            }
+        }
+        self.pieces = packed;
         self.holes.clear();
         self.widest = 0.0;
-        self.end = at;
-        (old_end - at).max(0.0)
+        // Regions left empty go to the free region list with their commit; the others are
+        // trimmed as after a sweep (`compact_loh`).
+        let start_base = self.regions_start();
+        let mut freed = Vec::new();
+        self.regions.retain(|r| {
+            let keep = r.used > r.base || r.base == start_base;
+            if !keep {
+                freed.push(Parked {
+                    commit: r.committed - r.base,
+                    age: 0,
+                });
+            }
+            keep
+        });
+        self.parked.extend(freed);
+        if self.region_bytes.is_some() {
+            for r in &mut self.regions {
+                if r.committed - r.used >= MIN_DECOMMIT_BYTES {
+                    r.committed = r.used + KEPT_TAIL_BYTES;
+                }
+            }
+        }
+        (old_end - self.end()).max(0.0)
     }
 }
 
@@ -450,6 +700,8 @@ mod tests {
     use crate::sim::rng::stream;
 
     const MIB: f64 = 1_048_576.0;
+    /// A 1 MiB object with its padding object.
+    const OBJ: f64 = MIB + PAD_BYTES;
 
     fn layout() -> LohLayout {
         LohLayout::new(1, stream(1, "loh-layout-test"))
@@ -476,20 +728,20 @@ mod tests {
     fn allocation_extends_the_end_until_there_are_holes() {
         let mut l = layout();
         l.allocate(0, MIB, 10.0 * MIB, 0.0);
-        assert_eq!(l.end(), 10.0 * MIB);
+        assert_eq!(l.end(), 10.0 * OBJ);
         // Only the latest object is held: everything below it is free, nothing is trimmed.
         l.mark(&youngest(1), 0.1);
         assert_eq!(l.sweep(), 0.0);
-        assert_eq!(l.free_bytes(), 9.0 * MIB);
+        assert_eq!(l.free_bytes(), 9.0 * OBJ);
         // The next objects fill the hole from its lowest address.
         l.allocate(0, MIB, 4.0 * MIB, 0.2);
-        assert_eq!(l.end(), 10.0 * MIB);
-        assert_eq!(l.free_bytes(), 5.0 * MIB);
+        assert_eq!(l.end(), 10.0 * OBJ);
+        assert_eq!(l.free_bytes(), 5.0 * OBJ);
         // Now the objects at the top die: the end comes back to the youngest live object.
         l.mark(&youngest(1), 0.3);
         let trimmed = l.sweep();
-        assert_eq!(trimmed, 6.0 * MIB, "end {}", l.end());
-        assert_eq!(l.end(), 4.0 * MIB);
+        assert_eq!(trimmed, 6.0 * OBJ, "end {}", l.end());
+        assert_eq!(l.end(), 4.0 * OBJ);
     }
 
     #[test]
@@ -499,8 +751,8 @@ mod tests {
         l.mark(&[LiveTarget::default()], 0.1);
         l.allocate(0, MIB, 2.0 * MIB, 0.15);
         assert_eq!(l.sweep(), 0.0);
-        assert_eq!(l.end(), 7.0 * MIB);
-        assert_eq!(l.free_bytes(), 5.0 * MIB);
+        assert_eq!(l.end(), 7.0 * OBJ);
+        assert_eq!(l.free_bytes(), 5.0 * OBJ);
     }
 
     #[test]
@@ -516,7 +768,7 @@ mod tests {
             }
             l.mark(&new_survivors(10, 10.0), 1.0);
             l.sweep();
-            top += l.end() / MIB;
+            top += l.end() / OBJ;
         }
         let mean_end = top / runs as f64;
         assert!(mean_end > 95.0, "{mean_end}");
@@ -530,8 +782,8 @@ mod tests {
         let five = youngest(5);
         l.mark(&five, 0.1);
         l.mark(&five, 0.2);
-        assert_eq!(l.compact(), 5.0 * MIB);
-        assert_eq!(l.end(), 5.0 * MIB);
+        assert_eq!(l.compact(), 5.0 * OBJ);
+        assert_eq!(l.end(), 5.0 * OBJ);
     }
 
     #[test]
@@ -544,7 +796,7 @@ mod tests {
         l.mark(&new_survivors(3, 20.0), 50.0);
         assert_eq!(l.sweep(), 0.0);
         assert_eq!(l.free_bytes(), 0.0);
-        assert_eq!(l.end(), 3.0 * MIB);
+        assert_eq!(l.end(), 3.0 * OBJ);
     }
 
     #[test]
@@ -552,8 +804,8 @@ mod tests {
         let mut l = layout();
         l.allocate(0, MIB, 8.0 * MIB, 0.0);
         l.mark(&youngest(2), 0.1);
-        assert_eq!(l.compact(), 6.0 * MIB);
-        assert_eq!(l.end(), 2.0 * MIB);
+        assert_eq!(l.compact(), 6.0 * OBJ);
+        assert_eq!(l.end(), 2.0 * OBJ);
         assert_eq!(l.free_bytes(), 0.0);
     }
 
@@ -575,7 +827,99 @@ mod tests {
         );
         l.sweep();
         l.allocate(1, MIB, MIB, 0.2);
-        assert_eq!(l.end(), 300_000.0 + 2.0 * MIB);
-        assert_eq!(l.free_bytes(), 300_000.0);
+        assert_eq!(l.end(), 300_000.0 + 3.0 * PAD_BYTES + 2.0 * OBJ);
+        assert_eq!(l.free_bytes(), 300_000.0 + 3.0 * PAD_BYTES);
+    }
+
+    /// A layout of 32 MiB large regions.
+    fn regions() -> LohLayout {
+        let mut l = layout();
+        l.use_regions(32.0 * MIB);
+        l
+    }
+
+    #[test]
+    fn on_regions_an_object_never_straddles_two() {
+        // With its padding object a 1 MiB array takes 1 MiB + 24 B: 31 fit in a region.
+        let mut l = regions();
+        l.allocate(0, MIB, 40.0 * MIB, 0.0);
+        assert_eq!(l.regions.len(), 2);
+        assert_eq!(l.regions[0].used, 31.0 * OBJ);
+        assert_eq!(l.regions[1].base, 32.0 * MIB);
+        assert_eq!(l.regions[1].used, 32.0 * MIB + 9.0 * OBJ);
+        assert_eq!(l.end(), 40.0 * OBJ);
+        assert_eq!(l.reserved_room(), 64.0 * MIB - 40.0 * OBJ);
+    }
+
+    #[test]
+    fn on_regions_every_region_is_trimmed_to_its_last_live_object() {
+        // Two full regions; only the second one's objects live. On a segment the dead first
+        // half is a hole on the free list and still counts; on regions the first region (which
+        // is never freed) is trimmed to nothing.
+        let mut seg = layout();
+        seg.allocate(0, MIB, 62.0 * MIB, 0.0);
+        seg.mark(&youngest(31), 0.1);
+        assert_eq!(seg.sweep(), 0.0);
+        assert_eq!(seg.end(), 62.0 * OBJ);
+        assert_eq!(seg.free_bytes(), 31.0 * OBJ);
+        let mut reg = regions();
+        reg.allocate(0, MIB, 62.0 * MIB, 0.0);
+        reg.mark(&youngest(31), 0.1);
+        assert_eq!(reg.sweep(), 31.0 * OBJ);
+        assert_eq!(reg.end(), 31.0 * OBJ);
+        assert_eq!(reg.free_bytes(), 0.0);
+        // The trimmed region keeps 32 pages committed; the rest is decommitted.
+        assert_eq!(reg.kept_tails(), KEPT_TAIL_BYTES);
+        // New objects fill the first region with room before the LOH grows.
+        reg.allocate(0, MIB, 5.0 * MIB, 0.2);
+        assert_eq!(reg.regions[0].used, 5.0 * OBJ);
+        assert_eq!(reg.regions.len(), 2);
+    }
+
+    #[test]
+    fn an_emptied_region_waits_committed_and_a_new_region_takes_it_back() {
+        let mut l = regions();
+        l.allocate(0, MIB, 62.0 * MIB, 0.0);
+        l.mark(&youngest(0), 0.1);
+        assert_eq!(l.sweep(), 62.0 * OBJ);
+        // The second region left the LOH with all its commit; the first stays, trimmed.
+        assert_eq!(l.regions.len(), 1);
+        assert_eq!(l.parked_commit(), 31.0 * OBJ);
+        l.allocate(0, MIB, 32.0 * MIB, 0.2);
+        assert_eq!(l.regions.len(), 2);
+        assert_eq!(l.take_reused_commit(), 31.0 * OBJ);
+        assert_eq!(l.parked_commit(), 0.0);
+    }
+
+    #[test]
+    fn parked_regions_beyond_the_budget_or_too_old_are_decommitted() {
+        let mut l = regions();
+        l.allocate(0, MIB, 93.0 * MIB, 0.0);
+        l.mark(&youngest(0), 0.1);
+        l.sweep();
+        assert_eq!(l.parked_commit(), 62.0 * OBJ);
+        // A budget of one region keeps one; the decommit goes at most as far as allowed.
+        assert_eq!(l.decommit_parked(1, 10.0 * MIB), 10.0 * MIB);
+        assert_eq!(l.decommit_parked(1, f64::INFINITY), 31.0 * OBJ - 10.0 * MIB);
+        assert_eq!(l.parked_commit(), 31.0 * OBJ);
+        // The one within budget goes once it has waited AGE_TO_DECOMMIT blocking GCs.
+        for _ in 3..AGE_TO_DECOMMIT {
+            assert_eq!(l.decommit_parked(1, f64::INFINITY), 0.0);
+        }
+        assert_eq!(l.decommit_parked(1, f64::INFINITY), 31.0 * OBJ);
+        assert_eq!(l.parked_commit(), 0.0);
+    }
+
+    #[test]
+    fn compaction_on_regions_packs_into_the_first_regions() {
+        let mut l = regions();
+        l.allocate(0, MIB, 62.0 * MIB, 0.0);
+        l.mark(&youngest(10), 0.1);
+        assert_eq!(l.compact(), 52.0 * OBJ);
+        assert_eq!(l.regions.len(), 1);
+        assert_eq!(l.end(), 10.0 * OBJ);
+        // The second region is emptied with its commit; the first keeps 32 pages past its end.
+        assert_eq!(l.parked_commit(), 31.0 * OBJ);
+        assert_eq!(l.kept_tails(), KEPT_TAIL_BYTES);
     }
 }

@@ -8,8 +8,10 @@
 //!   decommitted at 160 KiB per ms). Allocation contexts are zeroed as they are handed out, so
 //!   committed small-object memory is resident.
 //! * The Large Object Heap commits as it grows; after a gen2 sweep the free space at its end is
-//!   released. Large objects placed on fresh pages are resident only where the application writes
-//!   them; space reused from the free list is cleared by the allocator and so resident.
+//!   released — on regions at the end of every large region, and a region left empty goes to the
+//!   free region list still committed ([`LohRegionCommit`]). Large objects placed on fresh pages
+//!   are resident only where the application writes them; space reused from the free list is
+//!   cleared by the allocator and so resident.
 //! * Bookkeeping (card table, brick table, mark array) is committed in proportion to the heap and
 //!   counts against the hard limit.
 
@@ -32,9 +34,20 @@ pub const BOOKKEEPING_OF_HEAP: f64 = 0.015;
 /// Resident bookkeeping per byte of committed heap (tables are touched as the heap is used).
 const BOOKKEEPING_RESIDENT: f64 = 0.01;
 /// A large (LOH) region is this many basic regions (32 MiB for 4 MiB regions).
-const LARGE_REGION_UNITS: f64 = 8.0;
+pub(crate) const LARGE_REGION_UNITS: f64 = 8.0;
 /// Regions decommit free regions at this rate, bytes per second (160 KiB per ms).
-const REGION_DECOMMIT_RATE: f64 = 160.0 * 1024.0 * 1000.0;
+pub(crate) const REGION_DECOMMIT_RATE: f64 = 160.0 * 1024.0 * 1000.0;
+
+/// What a gen2 sweep left committed around the LOH's large regions (regions only), bytes over
+/// all heaps.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct LohRegionCommit {
+    /// Committed pages kept beyond the last object of each region in use.
+    pub kept_tails: f64,
+    /// Commit of the emptied large regions on the free region list: still committed and dirty
+    /// (`return_free_region` does not decommit).
+    pub parked: f64,
+}
 
 /// Committed-memory state of the GC.
 #[derive(Clone, Debug, PartialEq)]
@@ -54,6 +67,10 @@ pub struct Memory {
     last_decommit_s: f64,
     /// When the LOH's free regions were last considered for decommit (the last gen2), seconds.
     last_loh_gen2_s: f64,
+    /// Commit of emptied large regions on the free region list (regions only), bytes.
+    loh_parked: f64,
+    /// Part of `loh_parked` that was never written, bytes.
+    parked_untouched: f64,
     hard_limit: Option<f64>,
 }
 
@@ -69,6 +86,8 @@ impl Memory {
             desired_high: 0.0,
             last_decommit_s: 0.0,
             last_loh_gen2_s: 0.0,
+            loh_parked: 0.0,
+            parked_untouched: 0.0,
             hard_limit: tuning.hard_limit,
         }
     }
@@ -78,7 +97,9 @@ impl Memory {
     }
 
     fn heap_committed(&self, heap: &Heap) -> f64 {
-        self.soh_committed.max(Self::soh_size(heap)) + self.loh_committed.max(heap.gens[LOH].size())
+        self.soh_committed.max(Self::soh_size(heap))
+            + self.loh_committed.max(heap.gens[LOH].size())
+            + self.loh_parked
     }
 
     /// Bookkeeping committed for a heap with `heap_committed` bytes committed.
@@ -104,7 +125,8 @@ impl Memory {
     pub fn resident(&self, heap: &Heap) -> f64 {
         let soh = self.soh_committed.max(Self::soh_size(heap));
         let loh = (self.loh_committed.max(heap.gens[LOH].size()) - self.loh_untouched).max(0.0);
-        soh + loh + self.heap_committed(heap) * BOOKKEEPING_RESIDENT
+        let parked = (self.loh_parked - self.parked_untouched).max(0.0);
+        soh + loh + parked + self.heap_committed(heap) * BOOKKEEPING_RESIDENT
     }
 
     /// Updates commitments after allocation: `loh_alloc` large-object bytes of which `reused` came
@@ -146,7 +168,6 @@ impl Memory {
     pub fn time_to_commit_limit(&self, gc: &Gc, flows: &Flows) -> Option<(f64, GcReason)> {
         let limit = gc.tuning.hard_limit?;
         let heap = &gc.heap;
-        let k = 1.0;
         let headroom = limit - self.committed(heap);
         let soh = flows.soh_total();
         let loh = flows.loh_total();
@@ -172,20 +193,21 @@ impl Memory {
             if !start.is_finite() {
                 break;
             }
-            if rate > 0.0 && t + left / (rate * k) <= start {
-                return Some((t + left / (rate * k), reason));
+            if rate > 0.0 && t + left / rate <= start {
+                return Some((t + left / rate, reason));
             }
-            left -= rate * k * (start - t);
+            left -= rate * (start - t);
             t = start;
             rate += r;
             if r >= rate - r {
                 reason = why;
             }
         }
-        (rate > 0.0).then(|| (t + left.max(0.0) / (rate * k), reason))
+        (rate > 0.0).then(|| (t + left.max(0.0) / rate, reason))
     }
 
     /// Releases memory after a blocking GC of `n` (or a background GC's sweep, `n` = 2) at `now_s`.
+    #[allow(clippy::too_many_arguments)]
     pub fn after_gc(
         &mut self,
         gc_heap: &Heap,
@@ -194,8 +216,12 @@ impl Memory {
         n: usize,
         now_s: f64,
         background: bool,
+        loh_regions: Option<LohRegionCommit>,
     ) {
         let per_heap = heaps as f64;
+        if let Some(r) = loh_regions {
+            self.park_regions(r.parked, n == 2);
+        }
         let soh = Self::soh_size(gc_heap);
         let slack = (self.soh_committed - soh).max(0.0);
         let budget = gc_heap.gens[GEN0].desired;
@@ -246,33 +272,13 @@ impl Memory {
             // are decommitted, keeping 32, when at least 100 are free
             // (`decommit_heap_segment_pages`).
             let size = gc_heap.gens[LOH].size();
-            let page = PAGE * per_heap;
-            let mut emptied = 0.0;
-            let mut tail_end = self.loh_committed;
-            if self.layout == HeapLayout::Regions && self.hard_limit.is_none() {
-                // On regions that rule trims the last LOH region in use; the large regions the
-                // sweep emptied go back to the free region list still committed (and dirty), and
-                // free regions are decommitted at 160 KiB per ms. (Under a hard limit they stay
-                // committed and charged to the limit too, but the LOH takes them back once its
-                // regions in use are full, so the model counts them as released: the runtime's
-                // "late" out-of-memory point. When the limit is first reached with less than one
-                // object of headroom, the allocator instead fails to grow the last region in use
-                // before it ever takes the emptied one, and runs out ~one large region earlier;
-                // see validation/README.md.)
-                let large_region = LARGE_REGION_UNITS * tuning.region_size * per_heap;
-                let top = (size / large_region).ceil().max(1.0) * large_region;
-                tail_end = self.loh_committed.min(top);
-                let elapsed = (now_s - self.last_loh_gen2_s).max(0.0);
-                emptied =
-                    ((self.loh_committed - top).max(0.0) - REGION_DECOMMIT_RATE * elapsed).max(0.0);
-            }
-            self.last_loh_gen2_s = now_s;
-            let tail = if tail_end - size >= 100.0 * page {
-                32.0 * page
-            } else {
-                (tail_end - size).max(0.0)
+            let committed = match loh_regions {
+                // Each region in use was trimmed to its last object by the sweep (the layout
+                // kept its 32 pages); emptied regions wait on the free region list.
+                Some(r) => size + r.kept_tails,
+                None => self.swept_segment_commit(size, tuning, per_heap, now_s),
             };
-            let committed = size + tail + emptied;
+            self.last_loh_gen2_s = now_s;
             if committed < self.loh_committed {
                 let share = if self.loh_committed > 0.0 {
                     self.loh_untouched / self.loh_committed
@@ -283,6 +289,65 @@ impl Memory {
                 self.loh_untouched = (self.loh_committed * share).min(self.loh_committed);
             }
         }
+    }
+
+    /// The LOH's commit after a sweep left it `size` bytes, when its layout is not tracked by
+    /// region: the end of the heap is trimmed to 32 pages past its last object, bytes.
+    fn swept_segment_commit(&self, size: f64, tuning: &GcTuning, per_heap: f64, now_s: f64) -> f64 {
+        let page = PAGE * per_heap;
+        let mut emptied = 0.0;
+        let mut tail_end = self.loh_committed;
+        if self.layout == HeapLayout::Regions && self.hard_limit.is_none() {
+            // Regions whose layout is not tracked: the sweep trims the last large region in
+            // use, and the regions above it that it emptied are decommitted at 160 KiB per ms.
+            let large_region = LARGE_REGION_UNITS * tuning.region_size * per_heap;
+            let top = (size / large_region).ceil().max(1.0) * large_region;
+            tail_end = self.loh_committed.min(top);
+            let elapsed = (now_s - self.last_loh_gen2_s).max(0.0);
+            emptied =
+                ((self.loh_committed - top).max(0.0) - REGION_DECOMMIT_RATE * elapsed).max(0.0);
+        }
+        let tail = if tail_end - size >= 100.0 * page {
+            32.0 * page
+        } else {
+            (tail_end - size).max(0.0)
+        };
+        size + tail + emptied
+    }
+
+    /// The free region list now holds `parked` bytes of large regions' commit: regions a gen2
+    /// (`swept`) emptied join it with their share of never-written pages; decommitted ones
+    /// leave it.
+    fn park_regions(&mut self, parked: f64, swept: bool) {
+        let parked = parked.max(0.0);
+        if swept && parked > self.loh_parked {
+            let freed = parked - self.loh_parked;
+            let share = if self.loh_committed > 0.0 {
+                (self.loh_untouched / self.loh_committed).clamp(0.0, 1.0)
+            } else {
+                0.0
+            };
+            self.parked_untouched += freed * share;
+            self.loh_untouched = (self.loh_untouched - freed * share).max(0.0);
+            self.loh_committed = (self.loh_committed - freed).max(0.0);
+        } else if parked < self.loh_parked && self.loh_parked > 0.0 {
+            self.parked_untouched *= parked / self.loh_parked;
+        }
+        self.loh_parked = parked;
+        self.parked_untouched = self.parked_untouched.clamp(0.0, parked);
+    }
+
+    /// New large regions took over `bytes` of commit from parked ones (regions only).
+    pub fn parked_regions_reused(&mut self, bytes: f64) {
+        let bytes = bytes.min(self.loh_parked).max(0.0);
+        if bytes <= 0.0 {
+            return;
+        }
+        let untouched = self.parked_untouched * bytes / self.loh_parked;
+        self.parked_untouched -= untouched;
+        self.loh_untouched += untouched;
+        self.loh_parked -= bytes;
+        self.loh_committed += bytes;
     }
 
     /// A share `moved` of the LOH's live objects was copied by compaction, so written whole.

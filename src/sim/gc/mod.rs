@@ -109,6 +109,8 @@ pub struct Gc {
     pub(crate) datas: Option<datas::Datas>,
     /// LOH size after the last gen2, bytes.
     pub(crate) loh_end_size: f64,
+    /// When free large regions were last decommitted (regions), seconds.
+    pub(crate) last_region_decommit_s: f64,
     /// Whole-object survivors of the large objects.
     pub(crate) large: large::LargeObjects,
     /// Where the large objects lie (what a gen2 sweep trims from the LOH's end).
@@ -158,6 +160,11 @@ impl Gc {
         let datas = tuning
             .datas
             .then(|| datas::Datas::new(tuning.max_heaps, rules));
+        let loh_layout = loh_layout_for(
+            &tuning,
+            nclasses,
+            crate::sim::rng::stream(0, "gc-loh-layout"),
+        );
         Gc {
             gen0_smoothed: tuning.gen0_min,
             loh_smoothed: tuning.loh_min,
@@ -183,10 +190,7 @@ impl Gc {
                 nclasses,
                 crate::sim::rng::stream(0, "gc-large-objects"),
             ),
-            loh_layout: loh_layout::LohLayout::new(
-                nclasses,
-                crate::sim::rng::stream(0, "gc-loh-layout"),
-            ),
+            loh_layout,
             last_flows: Flows::zero(nclasses),
             chunk_room_last_gc: 0.5,
             chunk_room_last_gen1: 0.5,
@@ -195,6 +199,7 @@ impl Gc {
             incarnation: 0,
             datas,
             loh_end_size: 0.0,
+            last_region_decommit_s: 0.0,
         }
     }
 
@@ -226,7 +231,8 @@ impl Gc {
             crate::sim::rng::stream(seed, "gc-large-objects"),
         );
         self.large.threads = threads;
-        self.loh_layout = loh_layout::LohLayout::new(
+        self.loh_layout = loh_layout_for(
+            &self.tuning,
             self.heap.classes.len(),
             crate::sim::rng::stream(seed, "gc-loh-layout"),
         );
@@ -334,6 +340,10 @@ impl Gc {
                     self.loh_layout
                         .allocate(i, size, rate * dt / per_heap, now_s - dt / 2.0);
                 }
+            }
+            let parked_reused = self.loh_layout.take_reused_commit() * per_heap;
+            if parked_reused > 0.0 {
+                self.mem.parked_regions_reused(parked_reused);
             }
         }
         if let Some(b) = self.background.as_mut() {
@@ -464,6 +474,55 @@ impl Gc {
         lh.free -= trimmed.min(lh.free).max(0.0);
     }
 
+    /// On regions with the LOH layout tracked, after a GC that ends at `now_s`: the free large
+    /// regions beyond what the LOH's budget needs are decommitted at the end of every blocking
+    /// GC, at 160 KiB per ms, and not on the way to an OutOfMemoryException
+    /// (`distribute_free_regions`); then what stays committed around the large regions, over
+    /// all heaps.
+    pub(crate) fn loh_region_commit(
+        &mut self,
+        now_s: f64,
+        blocking: bool,
+        before_oom: bool,
+    ) -> Option<memory::LohRegionCommit> {
+        if self.tuning.layout != settings::HeapLayout::Regions || !self.loh_layout.tracked() {
+            return None;
+        }
+        let per_heap = self.heaps as f64;
+        if self.tuning.hard_limit.is_some() {
+            // Under a hard limit the model takes emptied regions as given back at once: the
+            // allocator reuses them before it fails, the runtime's usual, "late" out-of-memory
+            // point (see validation/README.md for the early one).
+            self.loh_layout.decommit_parked(0, f64::INFINITY);
+        } else if blocking && !before_oom {
+            // What the LOH's budget still needs beyond its usable free space and the room left
+            // in its regions (`estimate_gen_growth`), in regions, stays parked.
+            let lh = &self.heap.gens[LOH];
+            let allocated = lh.size() / per_heap;
+            let free = lh.free.max(0.0) / per_heap;
+            let usable_free = if allocated > 0.0 {
+                free * free / allocated
+            } else {
+                0.0
+            };
+            let budget =
+                (lh.remaining.max(0.0) / per_heap - usable_free - self.loh_layout.reserved_room())
+                    .max(0.0);
+            let region = memory::LARGE_REGION_UNITS * self.tuning.region_size;
+            let keep = (budget / region).ceil() as usize;
+            let elapsed = (now_s - self.last_region_decommit_s).max(0.0);
+            if self.tuning.server || elapsed >= 0.1 {
+                let allowance = memory::REGION_DECOMMIT_RATE * elapsed.min(10.0) / per_heap;
+                self.loh_layout.decommit_parked(keep, allowance);
+                self.last_region_decommit_s = now_s;
+            }
+        }
+        Some(memory::LohRegionCommit {
+            kept_tails: per_heap * self.loh_layout.kept_tails(),
+            parked: per_heap * self.loh_layout.parked_commit(),
+        })
+    }
+
     pub(crate) fn take_index(&mut self) -> u64 {
         let i = self.next_index;
         self.next_index += 1;
@@ -476,6 +535,19 @@ impl Gc {
         let gn = &self.heap.gens[g];
         (gn.desired - gn.remaining).max(0.0)
     }
+}
+
+/// The LOH layout of one GC heap: one segment, or large regions on a regions GC.
+fn loh_layout_for(
+    tuning: &GcTuning,
+    classes: usize,
+    rng: crate::sim::rng::ComponentRng,
+) -> loh_layout::LohLayout {
+    let mut layout = loh_layout::LohLayout::new(classes, rng);
+    if tuning.layout == settings::HeapLayout::Regions {
+        layout.use_regions(memory::LARGE_REGION_UNITS * tuning.region_size);
+    }
+    layout
 }
 
 #[cfg(test)]
