@@ -126,7 +126,7 @@ impl Gc {
         }
         self.heap.gens[GEN2].collections += 1;
         self.loh_end_size = self.heap.gens[LOH].size();
-        let loh_regions = self.loh_region_commit(now_s, false, false);
+        let loh_regions = self.loh_region_commit(now_s, None);
         self.mem.after_gc(
             &self.heap,
             &self.tuning,

@@ -637,8 +637,7 @@ impl Gc {
 
         let kind = [PauseKind::Gen0, PauseKind::Gen1, PauseKind::Gen2][n];
         let pause = self.pauses.pause_s(kind, &work, heaps);
-        let before_oom = d.reasons & condemn_bits::BEFORE_OOM != 0;
-        let loh_regions = self.loh_region_commit(now_s + pause, true, before_oom);
+        let loh_regions = self.loh_region_commit(now_s + pause, Some(n));
         self.mem.after_gc(
             &self.heap,
             &self.tuning,

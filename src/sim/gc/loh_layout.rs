@@ -243,13 +243,24 @@ impl LohLayout {
         std::mem::take(&mut self.reused_commit)
     }
 
-    /// At the end of a blocking GC (`distribute_free_regions`): every parked region ages by one
-    /// GC; those that reached [`AGE_TO_DECOMMIT`], then the oldest beyond the first `keep`, are
-    /// decommitted, at most `max_bytes` in all. Returns the bytes decommitted.
-    pub fn decommit_parked(&mut self, keep: usize, max_bytes: f64) -> f64 {
+    /// A blocking gen2 ends: every parked region has waited one more (`age_free_regions`, which
+    /// ages large free regions at gen2s only).
+    pub fn age_parked(&mut self) {
         for p in &mut self.parked {
             p.age += 1;
         }
+    }
+
+    /// Whether some parked region is due for decommit: one has waited [`AGE_TO_DECOMMIT`]
+    /// gen2s, or more than `keep` wait.
+    pub fn parked_surplus(&self, keep: usize) -> bool {
+        self.parked.len() > keep || self.parked.iter().any(|p| p.age >= AGE_TO_DECOMMIT)
+    }
+
+    /// Decommits the parked regions that waited [`AGE_TO_DECOMMIT`] gen2s and the oldest beyond
+    /// the newest `keep`, at most `max_bytes` in all (`distribute_free_regions`, then
+    /// `decommit_step`). Returns the bytes decommitted.
+    pub fn decommit_parked(&mut self, keep: usize, max_bytes: f64) -> f64 {
         let surplus = self.parked.len().saturating_sub(keep);
         let mut done = 0.0;
         for (i, p) in self.parked.iter_mut().enumerate() {
@@ -553,8 +564,9 @@ impl LohLayout {
     }
 
     /// The sweep of the gen2 that marked last: dead objects become free-list items in address
-    /// order and the end is trimmed back to the last live object. Objects allocated since the
-    /// mark stay. Returns the bytes trimmed from the end.
+    /// order and the end is trimmed back to the last live object — on regions the end of every
+    /// region, and a region left empty (not the first) goes to the parked ones. Objects
+    /// allocated since the mark stay. Returns the bytes by which the LOH's span shrank.
     pub fn sweep(&mut self) -> f64 {
         self.sweep_regions(true)
     }
@@ -626,8 +638,9 @@ impl LohLayout {
         (old_end - self.end()).max(0.0)
     }
 
-    /// A compacting gen2: the live objects slide to the start of the heap in address order.
-    /// Returns the bytes given back at the end.
+    /// A compacting gen2: the live objects slide to the start of the heap in address order — on
+    /// regions from region to region, never across a region's end, and the regions left empty
+    /// are parked with their commit. Returns the bytes by which the LOH's span shrank.
     pub fn compact(&mut self) -> f64 {
         if self.overflowed {
             return 0.0;
@@ -898,14 +911,19 @@ mod tests {
         l.mark(&youngest(0), 0.1);
         l.sweep();
         assert_eq!(l.parked_commit(), 62.0 * OBJ);
-        // A budget of one region keeps one; the decommit goes at most as far as allowed.
+        // A budget of one region keeps the newest; the decommit goes only as far as allowed.
+        assert!(l.parked_surplus(1));
         assert_eq!(l.decommit_parked(1, 10.0 * MIB), 10.0 * MIB);
         assert_eq!(l.decommit_parked(1, f64::INFINITY), 31.0 * OBJ - 10.0 * MIB);
         assert_eq!(l.parked_commit(), 31.0 * OBJ);
-        // The one within budget goes once it has waited AGE_TO_DECOMMIT blocking GCs.
-        for _ in 3..AGE_TO_DECOMMIT {
-            assert_eq!(l.decommit_parked(1, f64::INFINITY), 0.0);
+        assert!(!l.parked_surplus(1));
+        // The one within budget goes once it has waited AGE_TO_DECOMMIT gen2s.
+        for _ in 1..AGE_TO_DECOMMIT {
+            l.age_parked();
+            assert!(!l.parked_surplus(1));
         }
+        l.age_parked();
+        assert!(l.parked_surplus(1));
         assert_eq!(l.decommit_parked(1, f64::INFINITY), 31.0 * OBJ);
         assert_eq!(l.parked_commit(), 0.0);
     }

@@ -38,7 +38,7 @@ pub(crate) const LARGE_REGION_UNITS: f64 = 8.0;
 /// Regions decommit free regions at this rate, bytes per second (160 KiB per ms).
 pub(crate) const REGION_DECOMMIT_RATE: f64 = 160.0 * 1024.0 * 1000.0;
 
-/// What a gen2 sweep left committed around the LOH's large regions (regions only), bytes over
+/// What stays committed around the LOH's large regions after a GC (regions only), bytes over
 /// all heaps.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct LohRegionCommit {
@@ -131,7 +131,16 @@ impl Memory {
 
     /// Updates commitments after allocation: `loh_alloc` large-object bytes of which `reused` came
     /// from the LOH free list.
-    pub fn after_allocation(&mut self, heap: &Heap, flows: &Flows, loh_alloc: f64, reused: f64) {
+    /// `parked_reused` bytes of commit came with parked regions that new LOH regions took.
+    pub fn after_allocation(
+        &mut self,
+        heap: &Heap,
+        flows: &Flows,
+        loh_alloc: f64,
+        reused: f64,
+        parked_reused: f64,
+    ) {
+        self.parked_regions_reused(parked_reused);
         let soh = Self::soh_size(heap);
         if soh > self.soh_committed {
             self.soh_committed = soh;
@@ -219,8 +228,10 @@ impl Memory {
         loh_regions: Option<LohRegionCommit>,
     ) {
         let per_heap = heaps as f64;
-        if let Some(r) = loh_regions {
-            self.park_regions(r.parked, n == 2);
+        match loh_regions {
+            Some(r) => self.park_regions(r.parked, n == 2),
+            // A layout no longer tracked leaves no parked regions to follow.
+            None => self.park_regions(0.0, false),
         }
         let soh = Self::soh_size(gc_heap);
         let slack = (self.soh_committed - soh).max(0.0);
@@ -315,6 +326,17 @@ impl Memory {
         size + tail + emptied
     }
 
+    /// On regions, free large regions may be decommitted at the end of a blocking GC at `now_s`:
+    /// the bytes `decommit_step` allows since the last decommit of free regions (small or
+    /// large; at least 100 ms apart on Workstation GC), or `None`.
+    pub fn take_region_decommit_allowance(&mut self, now_s: f64, server: bool) -> Option<f64> {
+        let elapsed = (now_s - self.last_decommit_s).max(0.0);
+        (server || elapsed >= 0.1).then(|| {
+            self.last_decommit_s = now_s;
+            REGION_DECOMMIT_RATE * elapsed.min(10.0)
+        })
+    }
+
     /// The free region list now holds `parked` bytes of large regions' commit: regions a gen2
     /// (`swept`) emptied join it with their share of never-written pages; decommitted ones
     /// leave it.
@@ -338,7 +360,7 @@ impl Memory {
     }
 
     /// New large regions took over `bytes` of commit from parked ones (regions only).
-    pub fn parked_regions_reused(&mut self, bytes: f64) {
+    fn parked_regions_reused(&mut self, bytes: f64) {
         let bytes = bytes.min(self.loh_parked).max(0.0);
         if bytes <= 0.0 {
             return;
@@ -366,5 +388,64 @@ impl Memory {
     pub fn expanded(&mut self, heap: &Heap, segment_bytes: f64) {
         self.old_segment_capacity += segment_bytes;
         self.soh_committed = Self::soh_size(heap);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::gc::heap::{ClassSpec, Death, Placement};
+    use crate::sim::gc::settings::{GcProfile, GcSettings, MachineSpec};
+
+    const MIB: f64 = 1_048_576.0;
+
+    fn regions() -> (GcTuning, Heap) {
+        let m = MachineSpec {
+            cores: 2,
+            largest_cache_bytes: Some(320 << 20),
+            ..Default::default()
+        };
+        let settings = GcSettings {
+            profile: GcProfile::Net8,
+            ..Default::default()
+        };
+        let tuning = GcTuning::derive(&settings, &m);
+        assert_eq!(tuning.layout, HeapLayout::Regions);
+        let heap = Heap::new(vec![ClassSpec::new(
+            "buffers",
+            Death::Transient,
+            Placement::Scattered,
+        )]);
+        (tuning, heap)
+    }
+
+    #[test]
+    fn a_parked_region_is_committed_once_whether_parked_or_taken_back() {
+        let (tuning, mut heap) = regions();
+        let flows = Flows {
+            loh: vec![1.0],
+            ..Flows::zero(1)
+        };
+        let mut mem = Memory::new(&tuning);
+        // 64 MiB of large objects on fresh pages.
+        heap.gens[LOH].obj = 64.0 * MIB;
+        mem.after_allocation(&heap, &flows, 64.0 * MIB, 0.0, 0.0);
+        let full = mem.committed(&heap);
+        // A gen2 empties the second 32 MiB region: it leaves the LOH but stays committed.
+        heap.gens[LOH].obj = 32.0 * MIB;
+        let parked = LohRegionCommit {
+            kept_tails: 0.0,
+            parked: 32.0 * MIB,
+        };
+        mem.after_gc(&heap, &tuning, 1, 2, 1.0, true, Some(parked));
+        assert_eq!(mem.loh_parked, 32.0 * MIB);
+        assert!((mem.committed(&heap) - full).abs() < 1.0);
+        // The LOH grows back into a new region that takes the parked one's commit: nothing is
+        // committed twice, and nothing new is committed.
+        heap.gens[LOH].obj = 64.0 * MIB;
+        mem.after_allocation(&heap, &flows, 32.0 * MIB, 0.0, 32.0 * MIB);
+        assert_eq!(mem.loh_parked, 0.0);
+        assert!((mem.committed(&heap) - full).abs() < 1.0);
+        assert!((mem.resident(&heap) - full).abs() < 0.02 * full);
     }
 }

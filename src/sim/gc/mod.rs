@@ -109,8 +109,6 @@ pub struct Gc {
     pub(crate) datas: Option<datas::Datas>,
     /// LOH size after the last gen2, bytes.
     pub(crate) loh_end_size: f64,
-    /// When free large regions were last decommitted (regions), seconds.
-    pub(crate) last_region_decommit_s: f64,
     /// Whole-object survivors of the large objects.
     pub(crate) large: large::LargeObjects,
     /// Where the large objects lie (what a gen2 sweep trims from the LOH's end).
@@ -199,7 +197,6 @@ impl Gc {
             incarnation: 0,
             datas,
             loh_end_size: 0.0,
-            last_region_decommit_s: 0.0,
         }
     }
 
@@ -328,8 +325,7 @@ impl Gc {
             self.last_flows.loh.copy_from_slice(&flows.loh);
         }
         let reused = self.heap.advance(flows, dt);
-        self.mem
-            .after_allocation(&self.heap, flows, loh_alloc, reused);
+        let mut parked_reused = 0.0;
         if loh_alloc > 0.0 {
             let per_heap = self.heaps as f64;
             for (i, rate) in flows.loh.iter().enumerate() {
@@ -341,11 +337,10 @@ impl Gc {
                         .allocate(i, size, rate * dt / per_heap, now_s - dt / 2.0);
                 }
             }
-            let parked_reused = self.loh_layout.take_reused_commit() * per_heap;
-            if parked_reused > 0.0 {
-                self.mem.parked_regions_reused(parked_reused);
-            }
+            parked_reused = self.loh_layout.take_reused_commit() * per_heap;
         }
+        self.mem
+            .after_allocation(&self.heap, flows, loh_alloc, reused, parked_reused);
         if let Some(b) = self.background.as_mut() {
             b.loh_allocated += loh_alloc - reused;
         }
@@ -474,16 +469,16 @@ impl Gc {
         lh.free -= trimmed.min(lh.free).max(0.0);
     }
 
-    /// On regions with the LOH layout tracked, after a GC that ends at `now_s`: the free large
-    /// regions beyond what the LOH's budget needs are decommitted at the end of every blocking
-    /// GC, at 160 KiB per ms, and not on the way to an OutOfMemoryException
-    /// (`distribute_free_regions`); then what stays committed around the large regions, over
-    /// all heaps.
+    /// On regions with the LOH layout tracked, after a GC that ends at `now_s` (`blocking`: the
+    /// generation of a blocking GC; `None` for the end of a background GC's sweep): at the end
+    /// of a blocking GC that no background GC overlaps, the free large regions beyond what the
+    /// LOH's budget needs, and those that waited 20 gen2s, are decommitted within the allowance
+    /// of `decommit_step` (`distribute_free_regions`). Then what stays committed around the large
+    /// regions, over all heaps.
     pub(crate) fn loh_region_commit(
         &mut self,
         now_s: f64,
-        blocking: bool,
-        before_oom: bool,
+        blocking: Option<usize>,
     ) -> Option<memory::LohRegionCommit> {
         if self.tuning.layout != settings::HeapLayout::Regions || !self.loh_layout.tracked() {
             return None;
@@ -494,7 +489,10 @@ impl Gc {
             // allocator reuses them before it fails, the runtime's usual, "late" out-of-memory
             // point (see validation/README.md for the early one).
             self.loh_layout.decommit_parked(0, f64::INFINITY);
-        } else if blocking && !before_oom {
+        } else if let Some(n) = blocking {
+            if n == 2 {
+                self.loh_layout.age_parked();
+            }
             // What the LOH's budget still needs beyond its usable free space and the room left
             // in its regions (`estimate_gen_growth`), in regions, stays parked.
             let lh = &self.heap.gens[LOH];
@@ -510,11 +508,11 @@ impl Gc {
                     .max(0.0);
             let region = memory::LARGE_REGION_UNITS * self.tuning.region_size;
             let keep = (budget / region).ceil() as usize;
-            let elapsed = (now_s - self.last_region_decommit_s).max(0.0);
-            if self.tuning.server || elapsed >= 0.1 {
-                let allowance = memory::REGION_DECOMMIT_RATE * elapsed.min(10.0) / per_heap;
-                self.loh_layout.decommit_parked(keep, allowance);
-                self.last_region_decommit_s = now_s;
+            if self.background.is_none() && self.loh_layout.parked_surplus(keep) {
+                let server = self.tuning.server;
+                if let Some(allowance) = self.mem.take_region_decommit_allowance(now_s, server) {
+                    self.loh_layout.decommit_parked(keep, allowance / per_heap);
+                }
             }
         }
         Some(memory::LohRegionCommit {
