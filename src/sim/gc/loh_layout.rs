@@ -94,6 +94,8 @@ struct Region {
 /// An emptied large region on the free region list.
 #[derive(Clone, Copy, Debug, PartialEq)]
 struct Parked {
+    /// Its length, bytes: a large region, or a huge one for an object larger than that.
+    len: f64,
     /// Bytes it keeps committed.
     commit: f64,
     /// Blocking GCs it has spent there.
@@ -366,9 +368,10 @@ impl LohLayout {
                 let size = self.region_bytes.unwrap_or(f64::INFINITY);
                 // An object larger than a region gets a region of whole multiples.
                 let len = (object_bytes / size).ceil().max(1.0) * size;
-                // A free region is taken first (`get_free_region`), keeping its commit.
-                let reused = match self.parked.pop() {
-                    Some(p) => p.commit.min(len),
+                // A free region of the same kind is taken first, the newest, keeping its
+                // commit (`get_free_region`: large and huge regions wait on lists of their own).
+                let reused = match self.parked.iter().rposition(|p| p.len == len) {
+                    Some(i) => self.parked.remove(i).commit,
                     None => 0.0,
                 };
                 self.reused_commit += reused;
@@ -627,6 +630,7 @@ impl LohLayout {
                 .expect("swept region");
             if trim && s.used == s.base && s.base != start_base {
                 self.parked.push(Parked {
+                    len: s.len,
                     commit: s.committed - s.base,
                     age: 0,
                 });
@@ -689,6 +693,7 @@ impl LohLayout {
             let keep = r.used > r.base || r.base == start_base;
             if !keep {
                 freed.push(Parked {
+                    len: r.len,
                     commit: r.committed - r.base,
                     age: 0,
                 });
@@ -926,6 +931,23 @@ mod tests {
         assert!(l.parked_surplus(1));
         assert_eq!(l.decommit_parked(1, f64::INFINITY), 31.0 * OBJ);
         assert_eq!(l.parked_commit(), 0.0);
+    }
+
+    #[test]
+    fn a_huge_region_is_not_taken_for_a_large_one() {
+        // A 40 MiB object gets a 64 MiB region; once it dies, that region waits, and the next
+        // 1 MiB objects get a fresh 32 MiB region instead of the huge one's commit.
+        let mut l = LohLayout::new(2, stream(1, "loh-layout-test"));
+        l.use_regions(32.0 * MIB);
+        l.allocate(0, MIB, 31.0 * MIB, 0.0);
+        l.allocate(1, 40.0 * MIB, 40.0 * MIB, 0.0);
+        l.mark(&[youngest(31)[0], LiveTarget::default()], 0.1);
+        l.sweep();
+        assert_eq!(l.parked_commit(), 40.0 * MIB + PAD_BYTES);
+        l.allocate(0, MIB, 2.0 * MIB, 0.2);
+        assert_eq!(l.take_reused_commit(), 0.0);
+        assert_eq!(l.regions.last().map(|r| r.len), Some(32.0 * MIB));
+        assert_eq!(l.parked_commit(), 40.0 * MIB + PAD_BYTES);
     }
 
     #[test]
