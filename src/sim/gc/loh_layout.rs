@@ -253,14 +253,14 @@ impl LohLayout {
         }
     }
 
-    /// Whether some parked region is due for decommit: one has waited [`AGE_TO_DECOMMIT`]
+    /// Whether some parked region is due for decommit: one has waited `AGE_TO_DECOMMIT`
     /// gen2s, or more than `keep` wait.
     pub fn parked_surplus(&self, keep: usize) -> bool {
         self.parked.len() > keep || self.parked.iter().any(|p| p.age >= AGE_TO_DECOMMIT)
     }
 
-    /// Decommits the parked regions that waited [`AGE_TO_DECOMMIT`] gen2s and the oldest beyond
-    /// the newest `keep`, at most `max_bytes` in all (`distribute_free_regions`, then
+    /// Decommits the parked regions that waited `AGE_TO_DECOMMIT` (20) gen2s and the oldest
+    /// beyond the newest `keep`, at most `max_bytes` in all (`distribute_free_regions`, then
     /// `decommit_step`). Returns the bytes decommitted.
     pub fn decommit_parked(&mut self, keep: usize, max_bytes: f64) -> f64 {
         let surplus = self.parked.len().saturating_sub(keep);
