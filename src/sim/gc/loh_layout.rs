@@ -393,9 +393,31 @@ impl LohLayout {
         (start, count)
     }
 
-    /// Start of the LOH's first range (its start region, never freed).
-    fn regions_start(&self) -> f64 {
-        self.regions.first().map_or(0.0, |r| r.base)
+    /// After a sweep or a compaction (regions only): a region left empty, other than the first,
+    /// leaves the LOH for the parked ones with its commit; every other region keeps 32 pages
+    /// past its last object when at least 100 are surplus (`decommit_heap_segment_pages`).
+    fn settle_regions(&mut self) {
+        if self.region_bytes.is_none() {
+            return;
+        }
+        let start_base = self.regions[0].base;
+        let mut parked = Vec::new();
+        self.regions.retain_mut(|r| {
+            if r.used == r.base && r.base != start_base {
+                parked.push(Parked {
+                    len: r.len,
+                    commit: r.committed - r.base,
+                    age: 0,
+                });
+                return false;
+            }
+            if r.committed - r.used >= MIN_DECOMMIT_BYTES {
+                r.committed = r.used + KEPT_TAIL_BYTES;
+            }
+            r.committed = r.committed.max(r.used);
+            true
+        });
+        self.parked.extend(parked);
     }
 
     fn give_up(&mut self) {
@@ -574,9 +596,9 @@ impl LohLayout {
         self.sweep_regions(true)
     }
 
-    /// The sweep; `trim` decommits each region's dead tail (a compaction trims after it moved
-    /// the objects instead).
-    fn sweep_regions(&mut self, trim: bool) -> f64 {
+    /// The sweep; `settle` parks the emptied regions and trims the others (a compaction does
+    /// that after it moved the objects instead).
+    fn sweep_regions(&mut self, settle: bool) -> f64 {
         if self.overflowed {
             return 0.0;
         }
@@ -589,13 +611,10 @@ impl LohLayout {
         self.pieces.sort_by(|a, b| a.start.total_cmp(&b.start));
         let old_end = self.end();
         self.holes.clear();
+        // Regions are appended at ever higher addresses, so the allocator's order is address
+        // order and the pieces can be walked region by region.
         let mut first = 0;
-        let start_base = self.regions_start();
-        let regions = std::mem::take(&mut self.regions);
-        let mut by_base = regions.clone();
-        by_base.sort_by(|a, b| a.base.total_cmp(&b.base));
-        let mut swept = Vec::with_capacity(regions.len());
-        for mut r in by_base {
+        for r in &mut self.regions {
             let mut at = r.base;
             while first < self.pieces.len() && self.pieces[first].start < r.base + r.len {
                 let p = &self.pieces[first];
@@ -612,31 +631,9 @@ impl LohLayout {
                 first += 1;
             }
             r.used = at;
-            // A region left empty is unlinked whole (below); the others are trimmed.
-            let emptied = r.used == r.base && r.base != start_base;
-            if trim && self.region_bytes.is_some() && !emptied {
-                if r.committed - r.used >= MIN_DECOMMIT_BYTES {
-                    r.committed = r.used + KEPT_TAIL_BYTES;
-                }
-                r.committed = r.committed.max(r.used);
-            }
-            swept.push(r);
         }
-        // Back in the allocator's order; a region left empty leaves the LOH, except its first.
-        for r in regions {
-            let s = *swept
-                .iter()
-                .find(|x| x.base == r.base)
-                .expect("swept region");
-            if trim && s.used == s.base && s.base != start_base {
-                self.parked.push(Parked {
-                    len: s.len,
-                    commit: s.committed - s.base,
-                    age: 0,
-                });
-            } else {
-                self.regions.push(s);
-            }
+        if settle {
+            self.settle_regions();
         }
         self.widest = self.holes.iter().map(|h| h.len).fold(0.0, f64::max);
         (old_end - self.end()).max(0.0)
@@ -685,29 +682,7 @@ impl LohLayout {
         self.pieces = packed;
         self.holes.clear();
         self.widest = 0.0;
-        // Regions left empty go to the free region list with their commit; the others are
-        // trimmed as after a sweep (`compact_loh`).
-        let start_base = self.regions_start();
-        let mut freed = Vec::new();
-        self.regions.retain(|r| {
-            let keep = r.used > r.base || r.base == start_base;
-            if !keep {
-                freed.push(Parked {
-                    len: r.len,
-                    commit: r.committed - r.base,
-                    age: 0,
-                });
-            }
-            keep
-        });
-        self.parked.extend(freed);
-        if self.region_bytes.is_some() {
-            for r in &mut self.regions {
-                if r.committed - r.used >= MIN_DECOMMIT_BYTES {
-                    r.committed = r.used + KEPT_TAIL_BYTES;
-                }
-            }
-        }
+        self.settle_regions();
         (old_end - self.end()).max(0.0)
     }
 }
