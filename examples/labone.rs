@@ -19,9 +19,10 @@ fn main() {
         .take(args.get(3).map(|x| x.parse().unwrap()).unwrap_or(60))
     {
         println!(
-            "{:4} t={:8.1}ms g{} {:10} {:9} pause={:7.3} surv={:7.2}M prom={:7.2}M after=[{:7.2} {:7.2} {:7.2} {:7.2}] frag={:6.2} comm={:7.1} r={:#x} left=[{:.1} {:.1} {:.1} {:.1}]",
+            "{:4} t={:8.1}ms dur={:6.1} g{} {:10} {:9} pause={:7.3} surv={:7.2}M prom={:7.2}M after=[{:7.2} {:7.2} {:7.2} {:7.2}] frag={:6.2} comm={:7.1} r={:#x} left=[{:.1} {:.1} {:.1} {:.1}]",
             r.index,
             r.start_s * 1e3,
+            r.duration_s * 1e3,
             r.generation,
             r.kind.name(),
             r.reason.name(),

@@ -2,7 +2,9 @@
 //!
 //! `cargo run --release --example peakmix -- SPEC MACHINE.json [RUNS]` runs the spec with seeds
 //! 1..=RUNS (15 by default) and prints, per run, the peak RSS, the largest heap after a GC, the
-//! memory components at the sampled peak (MiB), the gen2 count and how the run ended.
+//! memory components at the sampled peak (MiB), the gen2 count and how the run ended; then the
+//! run's length, the median background GC after the first second, the median blocking gen1 pause
+//! and the largest gen2 (what `tests/mechanisms.rs` checks of background GCs and the free list).
 use memsim::lab::{LabMachine, LabSpec};
 
 fn main() {
@@ -40,6 +42,31 @@ fn main() {
             s.outcome,
             s.outcome_time_s.unwrap_or(0.0),
             s.peak_components.loh / mib
+        );
+        let median = |mut v: Vec<f64>| {
+            v.sort_by(f64::total_cmp);
+            v.get(v.len() / 2).copied().unwrap_or(0.0)
+        };
+        let kind = |r: &memsim::sim::gc::GcRecord| r.kind.name();
+        let bgc = c
+            .gcs
+            .iter()
+            .filter(|r| kind(r) == "background" && r.start_s > 1.0)
+            .map(|r| r.duration_s * 1e3)
+            .collect();
+        let gen1 = c
+            .gcs
+            .iter()
+            .filter(|r| r.generation == 1 && kind(r) == "blocking")
+            .map(|r| r.pause_s * 1e3)
+            .collect();
+        let gen2_max = c.gcs.iter().map(|r| r.gen_after[2]).fold(0.0, f64::max);
+        println!(
+            "    ran {:.2} s, background GC after 1 s {:.1} ms, gen1 pause {:.1} ms, largest gen2 {:.1} MiB",
+            s.simulated_s,
+            median(bgc),
+            median(gen1),
+            gen2_max / mib
         );
     }
 }

@@ -45,21 +45,27 @@ const PAUSE_WITHIN_2X_SHARE: f64 = 0.90;
 /// it must stay under. Each entry is an open item of the fidelity work, not a tolerance.
 fn known_gap(dataset: &str, metric: &str, target: Target) -> Option<f64> {
     match (dataset, metric, target) {
-        // 3.1, host A: 1 MiB LOH objects under a 512 MiB limit peaked at 197–227 MB here and
-        // 178–268 MB on host B (model median 231 MB over fifteen runs spanning 179–344 MB).
-        ("calibration", "peak_rss_bytes", Target::Max(_)) => Some(0.16),
+        // 3.1, host A: the unthrottled mixed batch, whose 1 s lifetimes run on the wall clock.
+        // Host A allocates it 1.5 times slower than host B (runs of 3.0–3.5 s against
+        // 2.2–2.4 s), so more of it dies and its peak is 417 MB against 497 MB on host B. The
+        // model follows host B (533 MB, 7% over; 457 MB with host A's 1.5 times slower mutator),
+        // and the machine facts do not tell the hosts' speeds apart: 28% over here. Also 1 MiB
+        // LOH objects under a 512 MiB limit, which peaked at 197–227 MB here and 178–268 MB on
+        // host B (model median 231 MB over fifteen runs spanning 179–344 MB): 16%.
+        ("calibration", "peak_rss_bytes", Target::Max(_)) => Some(0.28),
         // .NET 8: LOH churn at 4,500 gen2s per second, where the regions GC and the JIT's scratch
         // memory add 7–14 MiB the model lacks (22% under); a 128 MiB limit reached with less than
         // an object of headroom, where the runtime runs out of memory a 32 MiB LOH region early
-        // (18% over, see validation/README.md); the unthrottled mixed batch (model 391 MB, real
-        // 453–466 MB: the mutator and background-GC gaps that offset each other on 3.1).
+        // (18% over, see validation/README.md); the unthrottled mixed batch (model 401 MB, real
+        // 453–466 MB: its gen1 GCs walk gen0 in the model, 44 ms against 30 ms, and the run
+        // stretches to 3.4 s against 2.6 s).
         ("calibration-net8", "peak_rss_bytes", Target::Max(_)) => Some(0.23),
         // Holdout, 8: a pool that pins fresh 16 KiB buffers fragments regions until the runtime
         // runs blocking gen2s for fragmentation and the heap grows to 440 MB; the model compacts.
-        ("holdout-net8", "peak_rss_bytes", Target::Max(_)) => Some(0.30),
+        ("holdout-net8", "peak_rss_bytes", Target::Max(_)) => Some(0.29),
         // The holdout's first recording, on a loaded host: the same pool.
         ("holdout-netcore31-loaded", "peak_rss_bytes", Target::Max(_)) => Some(0.16),
-        ("holdout-net8-loaded", "peak_rss_bytes", Target::Max(_)) => Some(0.23),
+        ("holdout-net8-loaded", "peak_rss_bytes", Target::Max(_)) => Some(0.22),
         // Probe, 8: one gen0 GC against one or two (a 33% median on counts that small).
         ("probe-object-size-net8", "gen0_count", Target::Median(_)) => Some(0.34),
         _ => None,

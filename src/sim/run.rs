@@ -476,35 +476,43 @@ impl<'a> Simulation<'a> {
 
     /// Most records per second right now: the capacity, slowed down while allocation faults in
     /// never-touched pages (first-touch page faults, with the contention of the threads that
-    /// fault at the same time). A page faults when it is first written: small objects are written
-    /// densely (headers and contents), large ones only in the share the application writes
+    /// fault at the same time) and while a background GC makes Workstation GC's allocating
+    /// threads sleep. A page faults when it is first written: small objects are written densely
+    /// (headers and contents), large ones only in the share the application writes
     /// (`large_object_touch_fraction`), since the allocator does not clear fresh pages. Small
     /// objects fault while gen0 is at its high-water mark, large ones while the LOH has no free
-    /// space to reuse.
+    /// space to reuse. The sleeps are spread over the allocating threads, which sleep in turn.
     fn capacity_now(&self) -> f64 {
         let cpu = self.capacity();
         let small_fresh = self.gc.allocating_into_fresh_memory();
         let large_fresh = self.gc.allocating_large_into_fresh_memory();
-        if !small_fresh && !large_fresh {
-            return cpu;
-        }
+        let large = self.sizes.loh_byte_fraction.clamp(0.0, 1.0);
+        let bytes_per_record = self.spec.workload.bytes_per_record.max(1.0);
         let threads = self
             .spec
             .workload
             .threads
             .clamp(1, self.spec.machine.cores.max(1)) as f64;
+        let sleep_s_per_record = bytes_per_record
+            * (1.0 - large)
+            * self
+                .gc
+                .background_allocation_sleep_s_per_byte(self.sizes.mean_small_object_bytes)
+            / threads;
+        if !small_fresh && !large_fresh {
+            return cpu / (1.0 + cpu * sleep_s_per_record);
+        }
         let fault_s_per_byte =
             self.spec.machine.speed.page_fault_s_per_mib * threads.sqrt() / 1_048_576.0;
-        let large = self.sizes.loh_byte_fraction.clamp(0.0, 1.0);
         let written = self
             .spec
             .workload
             .large_object_touch_fraction
             .clamp(0.0, 1.0);
         let share = |fresh: bool, part: f64| if fresh { part } else { 0.0 };
-        let touched_bytes_per_record = self.spec.workload.bytes_per_record.max(1.0)
+        let touched_bytes_per_record = bytes_per_record
             * (share(small_fresh, 1.0 - large) + share(large_fresh, large * written));
-        cpu / (1.0 + cpu * touched_bytes_per_record * fault_s_per_byte)
+        cpu / (1.0 + cpu * (touched_bytes_per_record * fault_s_per_byte + sleep_s_per_record))
     }
 
     /// Records the process would work through per second right now, before the network's limit.

@@ -67,7 +67,7 @@ updates_per_record = 0.05
 
 /// Two keys, 8 points, 5 replications: 40 runs.
 const GRID: &str = r#"replications = 5
-"pod.limits.memory" = { from = "600Mi", to = "900Mi", step = "100Mi" }
+"pod.limits.memory" = { from = "900Mi", to = "1200Mi", step = "100Mi" }
 "gc.mode" = ["workstation", "server"]
 "#;
 
@@ -184,7 +184,7 @@ fn output_is_the_same_whatever_the_thread_count() {
         assert_eq!(r[0], (i / 5).to_string());
         assert_eq!(r[1], (i % 5).to_string());
     }
-    assert_eq!(runs[1][3], "629145600");
+    assert_eq!(runs[1][3], "943718400");
     assert_eq!(runs[1][4], "workstation");
     assert_eq!(runs[6][4], "server");
     // Replications have their own seeds, and differ.

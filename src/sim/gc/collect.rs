@@ -357,13 +357,22 @@ impl Gc {
             ..Default::default()
         };
         for g in 0..=n {
+            // A plug is a run of live objects: a survivor starts one when the object before it is
+            // dead, so the plugs are the survivors times the generation's dead share. Survivors
+            // already compacted by an earlier GC lie side by side and mostly stay together.
+            let condemned = &self.heap.gens[g];
+            let plug_share = if condemned.obj > 0.0 {
+                (condemned.dead() / condemned.obj).clamp(0.0, 1.0)
+            } else {
+                1.0
+            };
             for (c, class) in self.heap.classes.iter().enumerate() {
                 let live = self.heap.gens[g].live[c];
                 if class.pinned() {
                     work.pinned += live;
                 } else if class.placement == Placement::Scattered {
                     work.scattered += live;
-                    work.scattered_objects += live / class.object_bytes.max(16.0);
+                    work.scattered_objects += live / class.object_bytes.max(16.0) * plug_share;
                 } else {
                     work.packed += live;
                 }
@@ -417,6 +426,11 @@ impl Gc {
             let dead = g2.dead();
             g2.obj = g2.live_total();
             g2.free = if compacting { 0.0 } else { g2.free + dead };
+            if compacting {
+                self.gen2_free.compact(&g2.live);
+            } else {
+                self.gen2_free.sweep(&g2.live, g2.size(), g2.free);
+            }
             let lh = &mut self.heap.gens[LOH];
             let dead = lh.dead();
             lh.obj = lh.live_total();
@@ -525,8 +539,16 @@ impl Gc {
                 to_target_share = 1.0 - demoted_share;
                 pinned_to_gen0 = false;
             }
+            // Plugs are runs of survivors side by side: their lengths follow the live share of
+            // the generation they come from.
+            let source_live_share = if self.heap.gens[g].obj > 0.0 {
+                (self.heap.gens[g].live_total() / self.heap.gens[g].obj).clamp(0.0, 0.999)
+            } else {
+                0.0
+            };
+            let mut area_live = vec![0.0; nclass];
             let mut stay_obj = 0.0;
-            for c in 0..nclass {
+            for (c, area_bytes) in area_live.iter_mut().enumerate() {
                 let live = self.heap.gens[g].live[c];
                 if live <= 0.0 {
                     continue;
@@ -557,9 +579,20 @@ impl Gc {
                         d.live[c] += bytes;
                         d.obj += bytes;
                         if dest > g {
-                            // Promotion allocates from the older generation's free list first.
-                            d.free -= bytes.min(d.free);
+                            // Promotion allocates from the older generation's free list first;
+                            // in gen2 only items large enough for the plugs.
+                            let reuse = if dest != GEN2 {
+                                bytes.min(d.free)
+                            } else if compacting && !pinned {
+                                self.gen2_free.fill(bytes.min(d.free), source_live_share)
+                            } else {
+                                0.0
+                            };
+                            d.free -= reuse;
                             promoted_into[dest] += bytes;
+                            if dest == GEN2 {
+                                *area_bytes += bytes;
+                            }
                         }
                     }
                 }
@@ -573,6 +606,11 @@ impl Gc {
                 self.heap.gens[g].free += target_free;
             }
             self.heap.gens[GEN0].free += gen0_free;
+            if target == GEN2 && g < GEN2 {
+                let promoted: f64 = area_live.iter().sum();
+                self.gen2_free
+                    .add(promoted + target_free, &area_live, target_free);
+            }
         }
 
         // Segments: a compacting GC whose planned ephemeral generations no longer fit on the

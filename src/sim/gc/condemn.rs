@@ -88,12 +88,15 @@ impl Gc {
     }
 
     /// gen2 is too fragmented for a background GC: WKS free/size above 65%, or unusable free space
-    /// above 200,000 bytes and 50%.
+    /// above 200,000 bytes and 50% (`dt_high_frag_p`). Unusable is the free space the allocator
+    /// has not managed to use since the last gen2 (`generation_unusable_fragmentation`: the
+    /// free list counts as usable in the share the allocator's efficiency says).
     fn gen2_too_fragmented(&self) -> bool {
         let g2 = &self.heap.gens[GEN2];
         let ratio = g2.free / g2.size().max(1.0);
+        let unusable = g2.free * (1.0 - self.gen2_free.efficiency());
         (!self.tuning.server && ratio > 0.65)
-            || (g2.free > 200_000.0 * self.heaps as f64 && ratio > 0.5)
+            || (unusable > 200_000.0 * self.heaps as f64 && unusable / g2.size().max(1.0) > 0.5)
     }
 
     /// Decides the generation a GC triggered for `reason` condemns.

@@ -4,7 +4,8 @@
 //!
 //! The model follows the runtime's own rules — `generation_to_condemn`, `desired_new_allocation`,
 //! `compute_new_dynamic_data`, the promotion decision of `mark_phase`, `decide_on_compacting`,
-//! `decommit_ephemeral_segment_pages`, the allocator's out-of-space path — as read in the
+//! `decommit_ephemeral_segment_pages`, `allocate_in_older_generation`'s free-list fit, the
+//! allocator's sleep during a background GC, the allocator's out-of-space path — as read in the
 //! .NET Core 3.1 and .NET 8 sources; each function names the rule it stands for. The heap is
 //! tracked as flows and cohorts ([`heap`]), so a GC costs the same whatever the allocation volume.
 //! Quantities are totals over all GC heaps unless a name says "per heap"; Server GC heaps are
@@ -15,6 +16,7 @@ pub mod budget;
 pub mod collect;
 pub mod condemn;
 pub mod datas;
+pub mod free_list;
 pub mod heap;
 pub mod large;
 pub mod loh_layout;
@@ -29,6 +31,12 @@ use pause::PauseModel;
 pub use record::{GcKind, GcReason, GcRecord, condemn_bits};
 pub use settings::{GcProfile, GcSettings, HeapLayout, LOH_THRESHOLD, MachineSpec, MachineSpeed};
 use tuning::GcTuning;
+
+/// How many allocation contexts Workstation GC hands out during a background GC between two
+/// sleeps of the allocating thread (`bgc_alloc_spin_count`, `GCBGCSpinCount`).
+const BGC_ALLOC_SPIN_COUNT: f64 = 140.0;
+/// How long that sleep lasts, seconds (`bgc_alloc_spin`, `GCBGCSpin`: 2 ms).
+const BGC_ALLOC_SLEEP_S: f64 = 0.002;
 
 /// The result of one GC trigger: the records of the GCs it ran, the total pause, and whether the
 /// process ended in an OutOfMemoryException.
@@ -113,6 +121,8 @@ pub struct Gc {
     pub(crate) large: large::LargeObjects,
     /// Where the large objects lie (what a gen2 sweep trims from the LOH's end).
     pub(crate) loh_layout: loh_layout::LohLayout,
+    /// Which of gen2's free space promotion can fill.
+    pub(crate) gen2_free: free_list::FreeList,
     /// The allocation flows of the last step.
     pub(crate) last_flows: Flows,
     /// Share of the state chunks being filled that was still empty when the last GC promoted
@@ -189,6 +199,7 @@ impl Gc {
                 crate::sim::rng::stream(0, "gc-large-objects"),
             ),
             loh_layout,
+            gen2_free: free_list::FreeList::default(),
             last_flows: Flows::zero(nclasses),
             chunk_room_last_gc: 0.5,
             chunk_room_last_gen1: 0.5,
@@ -370,6 +381,20 @@ impl Gc {
     /// (the heap is at its high-water mark, so every new page is a first-touch page fault).
     pub fn allocating_into_fresh_memory(&self) -> bool {
         self.mem.soh_slack(&self.heap) < 1.0
+    }
+
+    /// Seconds an allocating thread sleeps, per small-object byte it allocates, while a background
+    /// GC runs. Workstation GC counts the allocation contexts handed out during a background GC
+    /// and puts the thread asking for every 140th to sleep 2 ms (`allocate_soh`:
+    /// `bgc_alloc_spin_count`, `bgc_alloc_spin`); a context holds the allocation quantum (8 KiB)
+    /// or one object if it is larger. Server GC does not throttle, nor does anything outside a
+    /// background GC (0).
+    pub fn background_allocation_sleep_s_per_byte(&self, mean_small_object_bytes: f64) -> f64 {
+        if self.tuning.server || self.background.is_none() {
+            return 0.0;
+        }
+        let context_bytes = mean_small_object_bytes.max(self.tuning.allocation_quantum);
+        BGC_ALLOC_SLEEP_S / (BGC_ALLOC_SPIN_COUNT * context_bytes)
     }
 
     /// Whether large-object allocation is landing on memory that was never touched: the LOH has

@@ -80,6 +80,9 @@ pub struct GcTuning {
     pub very_high_load: f64,
     /// `GCConserveMemory` in force (0 = off; DATAS implies 5).
     pub conserve: u32,
+    /// Small-object bytes an allocation context hands out at a time (`allocation_quantum`,
+    /// `CLR_SIZE`): 8 KiB on .NET Core 3.1, 8 KiB + 32 from .NET 5 on, bytes.
+    pub allocation_quantum: f64,
 }
 
 /// Rounds up to a power of two.
@@ -210,6 +213,10 @@ impl GcTuning {
             gen0_min,
             gen0_max,
             gen0_forced,
+            allocation_quantum: match layout {
+                HeapLayout::Segments => 8.0 * KIB as f64,
+                HeapLayout::Regions => (8 * KIB + 32) as f64,
+            },
             gen1_min: 256.0 * KIB as f64,
             gen1_max,
             gen2_min: 256.0 * KIB as f64,
