@@ -176,13 +176,14 @@ fn regions_turn_gen0_gcs_into_gen1_under_steady_survival() {
 
 /// Gen2's free list takes a promoted plug (a run of survivors side by side) only into an item at
 /// least about its size, so free space cut into short runs by scattered survivors is not reused
-/// and gen2 grows at its end. In `mixed-batch` (10% of 300-byte objects living ~1 s) every gen1
+/// and gen2 grows at its end. In `mixed-batch` (10% of objects of 300 bytes median, ~500 mean,
+/// living ~1 s) every gen1
 /// GC promotes 8–15 MB of long plugs: real gen2 grew to 207–213 MiB on .NET 8 and 221–229 MiB on
 /// 3.1 (host B) with only 110–140 MiB of it alive, where filling every free byte left 135 MiB.
 /// In `midlife-bytes-256mb` (holdout; 4% living ~256 MiB of allocation) the plugs are short and
 /// the free space old: gen2 levelled off at 23.8 MiB on .NET 8 and 9.8–9.9 MiB on 3.1 (reusing
 /// nothing, the model reaches 33 and 22 MiB). Held to 25% on .NET 8 and 35% on 3.1, where the
-/// model reuses less than the runtime did (272 and 12.9 MiB).
+/// model reuses less than the runtime did (263–272 and 12.9 MiB).
 #[test]
 fn promotion_fills_only_free_space_with_room_for_its_plugs() {
     let max_gen2 = |r: &Run| r.gcs.iter().map(|g| g.gen_after[2]).fold(0.0, f64::max) / MIB;
@@ -245,14 +246,14 @@ fn a_background_gc_marks_scattered_survivors_one_by_one() {
 
 /// While a background GC runs, Workstation GC puts the allocating thread to sleep 2 ms every 140
 /// allocation contexts: `mixed-batch` allocated 400–560 MB/s during its background GCs against
-/// 4.0–5.3 GB/s outside them (host B), so half its mutator time passed inside them. With the
-/// lab loop's own costs (objects, bytes, the survivors' expiry heap) that put the 3.1 run at
-/// 2.24–2.39 s on host B and 3.0–3.5 s on host A. Without the sleep the model ran 1.6 s.
+/// 4.0–5.3 GB/s outside them (host B), so half its mutator time passed inside them. The real
+/// 3.1 runs on host B took 2.24–2.39 s (3.0–3.5 s on the slower host A). Without the sleep the
+/// model ran 1.6 s; with it, 2.2–2.3 s.
 #[test]
 fn background_gcs_slow_workstation_allocation() {
     let r = run(NETCORE31, "mixed-batch");
     let s = r.summary.simulated_s;
-    assert!((2.0..=3.5).contains(&s), "ran {s:.2} s");
+    assert!((2.0..=2.8).contains(&s), "ran {s:.2} s");
 }
 
 // ---------------------------------------------------------------------------------------------

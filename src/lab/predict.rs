@@ -16,6 +16,7 @@ use crate::sim::workload::{PinnedPoolSpec, WorkloadSpec};
 use crate::sim::{RunSpec, simulate};
 
 const MIB: f64 = 1_048_576.0;
+/// Seconds the lab loop spends per retained survivor ([`AllocationCost::per_retained_s`]).
 const RETAINED_S: f64 = 0.5e-6;
 
 /// GC knobs given on the command line as the lab's environment variables
@@ -36,10 +37,11 @@ pub struct AllocationCost {
     /// objects at fixed sizes. (The faster second host implies 25–28 ns.)
     pub per_size_draw_s: f64,
     /// Seconds per object the loop retains as a mid-life survivor: an exponential draw, a push
-    /// onto its binary expiry heap of some 10⁵ entries and the pop when it expires. The lab's
-    /// unthrottled runs with survivors allocate slower outside background GCs than their object
-    /// and byte costs give: 0.6–0.8 µs more per survivor on the faster host (`mixed-batch`,
-    /// `mode-wks-concurrent`), 1.4 µs on the reference host.
+    /// onto its binary expiry heap of some 10⁵ entries and the pop when it expires. Measured
+    /// outside background GCs: 0.5–0.7 µs on the lab's second host (`mixed-batch` on both
+    /// runtimes, the throughput of `walk-fixed-32` and `datas-bursty-off`), where nine of the
+    /// ten datasets ran, and 1.4 µs on the reference host. This cost takes the second host's
+    /// 0.5 µs; the others above are the reference host's.
     pub per_retained_s: f64,
 }
 

@@ -357,12 +357,13 @@ impl Gc {
             ..Default::default()
         };
         for g in 0..=n {
-            // A plug is a run of live objects: a survivor starts one when the object before it is
-            // dead, so the plugs are the survivors times the generation's dead share. Survivors
-            // already compacted by an earlier GC lie side by side and mostly stay together.
+            // A plug is a run of live objects: a survivor starts one when what lies before it is
+            // dead or free, so the plugs are the survivors times the generation's share of dead
+            // objects and free space. Survivors already compacted by an earlier GC lie side by
+            // side and mostly stay together.
             let condemned = &self.heap.gens[g];
-            let plug_share = if condemned.obj > 0.0 {
-                (condemned.dead() / condemned.obj).clamp(0.0, 1.0)
+            let plug_share = if condemned.size() > 0.0 {
+                (1.0 - condemned.live_total() / condemned.size()).clamp(0.0, 1.0)
             } else {
                 1.0
             };

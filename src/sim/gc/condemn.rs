@@ -90,7 +90,9 @@ impl Gc {
     /// gen2 is too fragmented for a background GC: WKS free/size above 65%, or unusable free space
     /// above 200,000 bytes and 50% (`dt_high_frag_p`). Unusable is the free space the allocator
     /// has not managed to use since the last gen2 (`generation_unusable_fragmentation`: the
-    /// free list counts as usable in the share the allocator's efficiency says).
+    /// free list counts as usable in the share the allocator's efficiency says). The .NET Core
+    /// 3.1 and .NET 8 form; later runtimes compute it differently under DATAS, which the `net9`
+    /// and `net10` profiles do not follow.
     fn gen2_too_fragmented(&self) -> bool {
         let g2 = &self.heap.gens[GEN2];
         let ratio = g2.free / g2.size().max(1.0);

@@ -10,11 +10,17 @@
 //! Objects die independently of where they lie, so in an area whose live share is q the dead runs
 //! are geometric, and the share of its free bytes in runs of at least k objects is
 //! (1−q)^(k−1)·(1+(k−1)q). An area freshly filled with survivors holds almost no usable space; an
-//! old one, most of whose objects died, is almost all usable.
+//! old one, most of whose objects died, is almost all usable. Runs are counted in objects of one
+//! size, and deaths are spread over the areas in proportion to their live bytes (right for
+//! objects that die at random, approximate for state that expires oldest first).
 
-/// The largest number of areas followed; beyond it the two neighbours with the smallest
-/// combined extent are merged.
-const MAX_AREAS: usize = 48;
+/// The largest number of areas followed; beyond it the two neighbours whose merging changes the
+/// usable free space least are merged.
+const MAX_AREAS: usize = 16;
+
+/// Live share of the generation plugs come from, used to judge what a merge changes (plugs of
+/// about ten objects, as a gen1 GC promotes).
+const MERGE_REFERENCE_PLUG_LIVE_SHARE: f64 = 0.9;
 
 /// Part of gen2 filled by one promotion.
 #[derive(Clone, Debug, PartialEq)]
@@ -23,7 +29,7 @@ struct Area {
     extent: f64,
     /// Its live bytes per lifetime class.
     live: Vec<f64>,
-    /// Its free bytes at the last sweep.
+    /// Its free bytes when last swept (or, for a new area, brought along by the promotion).
     free: f64,
     /// Its live share at the last sweep (what decides how long its dead runs are).
     live_share: f64,
@@ -61,9 +67,11 @@ pub fn usable_share_for_plugs(q: f64, p: f64) -> f64 {
     if r <= 0.0 {
         return 0.0;
     }
-    let x = p * r.powf(ITEM_PER_PLUG);
+    // r^1.5 and r^0.5: a plug takes a run of 1.5 plugs.
+    let root = r.sqrt();
+    let x = p * r * root;
     let share = (1.0 - p).powi(2)
-        * r.powf(ITEM_PER_PLUG - 1.0)
+        * root
         * (r / (1.0 - x).powi(2) + ITEM_PER_PLUG * q * (1.0 + x) / (1.0 - x).powi(3));
     share.clamp(0.0, 1.0)
 }
@@ -105,15 +113,19 @@ impl FreeList {
     /// placed; the space they fill leaves its area (it becomes part of the new area the
     /// promotion records).
     pub fn fill(&mut self, bytes: f64, p: f64) -> f64 {
-        let usable = self.usable(p);
-        if usable <= 0.0 || bytes <= 0.0 {
+        if bytes <= 0.0 || self.areas.is_empty() {
+            return 0.0;
+        }
+        let offers: Vec<f64> = self.areas.iter().map(|a| a.usable(p)).collect();
+        let usable: f64 = offers.iter().sum();
+        if usable <= 0.0 {
             return 0.0;
         }
         let placed = bytes.min(usable);
         self.filled_since_gen2 += placed;
         let f = placed / usable;
-        for a in &mut self.areas {
-            let x = a.usable(p) * f;
+        for (a, offer) in self.areas.iter_mut().zip(offers) {
+            let x = offer * f;
             a.taken += x;
             a.extent -= x;
         }
@@ -160,14 +172,18 @@ impl FreeList {
         let extent: f64 = self.areas.iter().map(|a| a.extent).sum();
         let untracked: f64 = untracked_live.iter().sum();
         if untracked > 0.0 || extent < size - 1.0 {
+            // Mostly state built at start-up: the oldest part of gen2.
             let e = (size - extent).max(untracked);
-            self.areas.push(Area {
-                extent: e,
-                live: untracked_live,
-                free: 0.0,
-                live_share: 1.0,
-                taken: 0.0,
-            });
+            self.areas.insert(
+                0,
+                Area {
+                    extent: e,
+                    live: untracked_live,
+                    free: 0.0,
+                    live_share: 1.0,
+                    taken: 0.0,
+                },
+            );
         }
         let extent: f64 = self.areas.iter().map(|a| a.extent).sum();
         if extent > 0.0 && size > 0.0 {
@@ -209,13 +225,26 @@ impl FreeList {
         self.add(extent, live, 0.0);
     }
 
-    /// Merges the two neighbouring areas with the smallest combined extent.
+    /// Merges the two neighbouring areas whose merging changes the usable free space least (the
+    /// usable share is far from linear in the live share, so areas of unlike age keep apart).
     fn merge_smallest_pair(&mut self) {
-        let Some(i) = (0..self.areas.len().saturating_sub(1)).min_by(|&i, &j| {
-            let a = self.areas[i].extent + self.areas[i + 1].extent;
-            let b = self.areas[j].extent + self.areas[j + 1].extent;
-            a.total_cmp(&b)
-        }) else {
+        let p = MERGE_REFERENCE_PLUG_LIVE_SHARE;
+        let usable = |free: f64, q: f64| free * usable_share_for_plugs(q, p);
+        let cost = |i: usize| {
+            let (a, b) = (&self.areas[i], &self.areas[i + 1]);
+            let extent = a.extent + b.extent;
+            let q = if extent > 0.0 {
+                (a.live_share * a.extent + b.live_share * b.extent) / extent
+            } else {
+                1.0
+            };
+            (usable(a.free + b.free, q)
+                - usable(a.free, a.live_share)
+                - usable(b.free, b.live_share))
+            .abs()
+        };
+        let costs: Vec<f64> = (0..self.areas.len().saturating_sub(1)).map(cost).collect();
+        let Some(i) = (0..costs.len()).min_by(|&i, &j| costs[i].total_cmp(&costs[j])) else {
             return;
         };
         let b = self.areas.remove(i + 1);

@@ -385,10 +385,11 @@ impl Gc {
 
     /// Seconds an allocating thread sleeps, per small-object byte it allocates, while a background
     /// GC runs. Workstation GC counts the allocation contexts handed out during a background GC
-    /// and puts the thread asking for every 140th to sleep 2 ms (`allocate_soh`:
-    /// `bgc_alloc_spin_count`, `bgc_alloc_spin`); a context holds the allocation quantum (8 KiB)
-    /// or one object if it is larger. Server GC does not throttle, nor does anything outside a
-    /// background GC (0).
+    /// and puts the thread asking for every 140th to sleep 2 ms (`allocate_soh` on .NET 8,
+    /// `allocate_small` on 3.1: `bgc_alloc_spin_count`, `bgc_alloc_spin`); a context holds the
+    /// allocation quantum (8 KiB) or one object if it is larger. The runtime shrinks the quantum
+    /// towards 1 KiB when the gen0 budget per allocating context is small; the model keeps
+    /// 8 KiB. Server GC does not throttle, nor does anything outside a background GC (0).
     pub fn background_allocation_sleep_s_per_byte(&self, mean_small_object_bytes: f64) -> f64 {
         if self.tuning.server || self.background.is_none() {
             return 0.0;
