@@ -56,6 +56,15 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
+/// The median of `value` over the GCs of `r` that `which` selects.
+fn median_over(
+    r: &Run,
+    which: impl Fn(&GcRecord) -> bool,
+    value: impl Fn(&GcRecord) -> f64,
+) -> f64 {
+    median(r.gcs.iter().filter(|g| which(g)).map(value).collect())
+}
+
 // ---------------------------------------------------------------------------------------------
 // Generations and promotion
 // ---------------------------------------------------------------------------------------------
@@ -209,14 +218,11 @@ fn promotion_fills_only_free_space_with_room_for_its_plugs() {
 #[test]
 fn gen1_survivors_cost_per_plug_not_per_object() {
     for (spec, low, high) in [("mixed-batch", 14.0, 25.0), ("midlife-1s", 6.5, 13.0)] {
-        let r = run(NETCORE31, spec);
-        let pauses: Vec<f64> = r
-            .gcs
-            .iter()
-            .filter(|g| g.generation == 1 && g.kind == GcKind::Blocking)
-            .map(|g| g.pause_s * 1e3)
-            .collect();
-        let p = median(pauses);
+        let p = median_over(
+            &run(NETCORE31, spec),
+            |g| g.generation == 1 && g.kind == GcKind::Blocking,
+            |g| g.pause_s * 1e3,
+        );
         assert!((low..=high).contains(&p), "{spec}: gen1 pause {p:.1} ms");
     }
 }
@@ -232,14 +238,11 @@ fn gen1_survivors_cost_per_plug_not_per_object() {
 #[test]
 fn a_background_gc_marks_scattered_survivors_one_by_one() {
     for (dataset, low, high) in [(NET8, 40.0, 75.0), (NETCORE31, 55.0, 115.0)] {
-        let r = run(dataset, "mixed-batch");
-        let durations: Vec<f64> = r
-            .gcs
-            .iter()
-            .filter(|g| g.kind == GcKind::Background && g.start_s > 1.0)
-            .map(|g| g.duration_s * 1e3)
-            .collect();
-        let d = median(durations);
+        let d = median_over(
+            &run(dataset, "mixed-batch"),
+            |g| g.kind == GcKind::Background && g.start_s > 1.0,
+            |g| g.duration_s * 1e3,
+        );
         assert!((low..=high).contains(&d), "{dataset}: {d:.1} ms");
     }
 }

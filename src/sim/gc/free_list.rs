@@ -44,21 +44,11 @@ impl Area {
     }
 }
 
-/// Share of free bytes lying in dead runs of at least `k` objects when each object is alive
-/// with probability `q`.
-pub fn usable_share(q: f64, k: f64) -> f64 {
-    let q = q.clamp(0.0, 1.0);
-    let k = k.max(1.0);
-    if q >= 1.0 {
-        return 0.0;
-    }
-    ((1.0 - q).powf(k - 1.0) * (1.0 + (k - 1.0) * q)).clamp(0.0, 1.0)
-}
-
 /// Share of an area's free bytes the plugs promoted from a generation whose live share is `p`
 /// can use, in an area whose live share is `q`. Plugs are runs of survivors, L objects long with
 /// probability (1−p)·p^(L−1); a plug of L objects needs a dead run of 1.5·L objects. Over
-/// the plugs' bytes, Σ_L L(1−p)²p^(L−1)·U(q, 1.5L) has the closed form
+/// the plugs' bytes, Σ_L L(1−p)²p^(L−1)·U(q, 1.5L), with U(q, k) the share of free bytes in dead
+/// runs of at least k objects (module doc), has the closed form
 /// (1−p)²·√r·(r/(1−x)² + 1.5q(1+x)/(1−x)³) with r = 1−q and x = p·r^1.5.
 pub fn usable_share_for_plugs(q: f64, p: f64) -> f64 {
     let q = q.clamp(0.0, 1.0);
@@ -146,7 +136,7 @@ impl FreeList {
             taken: 0.0,
         });
         while self.areas.len() > MAX_AREAS {
-            self.merge_smallest_pair();
+            self.merge_closest_pair();
         }
     }
 
@@ -213,7 +203,7 @@ impl FreeList {
             a.taken = 0.0;
         }
         while self.areas.len() > MAX_AREAS {
-            self.merge_smallest_pair();
+            self.merge_closest_pair();
         }
     }
 
@@ -227,18 +217,12 @@ impl FreeList {
 
     /// Merges the two neighbouring areas whose merging changes the usable free space least (the
     /// usable share is far from linear in the live share, so areas of unlike age keep apart).
-    fn merge_smallest_pair(&mut self) {
+    fn merge_closest_pair(&mut self) {
         let p = MERGE_REFERENCE_PLUG_LIVE_SHARE;
         let usable = |free: f64, q: f64| free * usable_share_for_plugs(q, p);
         let cost = |i: usize| {
             let (a, b) = (&self.areas[i], &self.areas[i + 1]);
-            let extent = a.extent + b.extent;
-            let q = if extent > 0.0 {
-                (a.live_share * a.extent + b.live_share * b.extent) / extent
-            } else {
-                1.0
-            };
-            (usable(a.free + b.free, q)
+            (usable(a.free + b.free, merged_live_share(a, b))
                 - usable(a.free, a.live_share)
                 - usable(b.free, b.live_share))
             .abs()
@@ -252,21 +236,37 @@ impl FreeList {
         for (x, y) in a.live.iter_mut().zip(&b.live) {
             *x += y;
         }
-        let extent = a.extent + b.extent;
-        a.live_share = if extent > 0.0 {
-            (a.live_share * a.extent + b.live_share * b.extent) / extent
-        } else {
-            1.0
-        };
-        a.extent = extent;
+        a.live_share = merged_live_share(a, &b);
+        a.extent += b.extent;
         a.free += b.free;
         a.taken += b.taken;
+    }
+}
+
+/// Live share of two areas taken together, weighted by their extents.
+fn merged_live_share(a: &Area, b: &Area) -> f64 {
+    let extent = a.extent + b.extent;
+    if extent > 0.0 {
+        (a.live_share * a.extent + b.live_share * b.extent) / extent
+    } else {
+        1.0
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Share of free bytes lying in dead runs of at least `k` objects when each object is alive
+    /// with probability `q` (the module doc's U(q, k)).
+    fn usable_share(q: f64, k: f64) -> f64 {
+        let q = q.clamp(0.0, 1.0);
+        let k = k.max(1.0);
+        if q >= 1.0 {
+            return 0.0;
+        }
+        ((1.0 - q).powf(k - 1.0) * (1.0 + (k - 1.0) * q)).clamp(0.0, 1.0)
+    }
 
     #[test]
     fn dead_runs_long_enough_need_a_sparse_area() {
