@@ -45,20 +45,12 @@ const PAUSE_WITHIN_2X_SHARE: f64 = 0.90;
 /// it must stay under. Each entry is an open item of the fidelity work, not a tolerance.
 fn known_gap(dataset: &str, metric: &str, target: Target) -> Option<f64> {
     match (dataset, metric, target) {
-        // 3.1, host A: the unthrottled mixed batch, whose 1 s lifetimes run on the wall clock.
-        // Host A allocates it 1.5 times slower than host B (runs of 3.0–3.5 s against
-        // 2.2–2.4 s), so more of it dies and its peak is 417 MB against 497 MB on host B. The
-        // model follows host B (533 MB, 7% over; 457 MB with host A's 1.5 times slower mutator),
-        // and the machine facts do not tell the hosts' speeds apart: 28% over here. Also 1 MiB
-        // LOH objects under a 512 MiB limit, which peaked at 197–227 MB here and 178–268 MB on
-        // host B (model median 231 MB over fifteen runs spanning 179–344 MB): 16%.
-        ("calibration", "peak_rss_bytes", Target::Max(_)) => Some(0.28),
         // .NET 8: LOH churn at 4,500 gen2s per second, where the regions GC and the JIT's scratch
         // memory add 7–14 MiB the model lacks (22% under); a 128 MiB limit reached with less than
         // an object of headroom, where the runtime runs out of memory a 32 MiB LOH region early
-        // (18% over, see validation/README.md); the unthrottled mixed batch (model 401 MB, real
+        // (18% over, see validation/README.md); the unthrottled mixed batch (model 410 MB, real
         // 453–466 MB: its gen1 GCs walk gen0 in the model, 44 ms against 30 ms, and the run
-        // stretches to 3.4 s against 2.6 s).
+        // stretches to 3.3 s against 2.6 s).
         ("calibration-net8", "peak_rss_bytes", Target::Max(_)) => Some(0.23),
         // Holdout, 8: a pool that pins fresh 16 KiB buffers fragments regions until the runtime
         // runs blocking gen2s for fragmentation and the heap grows to 440 MB; the model compacts.
@@ -75,6 +67,13 @@ fn known_gap(dataset: &str, metric: &str, target: Target) -> Option<f64> {
 /// Pause target exceptions: dataset → the minimum share met today.
 fn known_pause_gap(dataset: &str) -> Option<f64> {
     match dataset {
+        // 3.1, host A, whose GC work the model slows by the host's measured speed (1.31): four
+        // workloads the model gets wrong on both hosts. Two GC regimes that turn on a knife edge
+        // (`midlife-100ms`: four gen2s against one, 2.3 times too long; `midlife-bytes-64mb`: no
+        // gen2 against eight, half as long), a pinned pool that the runtime keeps moving between
+        // gen0 and gen1 (`pool-256x32k`, one gen2 the model lacks) and two threads that host A
+        // runs twice as slowly as host B (`threads-2-churn`).
+        "calibration" => Some(0.88),
         // Holdout: tiny state entries allocated among churn, a 2-heap Server GC under a hard
         // limit, 512 KiB LOH churn and, on 8, the fragmenting pool (pauses under-predicted 2–4×).
         "holdout-netcore31" => Some(0.81),
@@ -84,6 +83,31 @@ fn known_pause_gap(dataset: &str) -> Option<f64> {
         "holdout-net8-loaded" => Some(0.62),
         _ => None,
     }
+}
+
+/// The host speed `memsim lab --compare` measures from the dataset's pure churn: the model's
+/// allocation costs are those of the lab's second host, and its first host is 1.3 times slower.
+#[test]
+fn pure_churn_measures_each_hosts_speed() {
+    for (name, range) in [
+        ("calibration", 1.25..1.40),
+        ("calibration-netcore31-samehost", 0.95..1.05),
+        ("calibration-net8", 0.95..1.05),
+    ] {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("validation/lab")
+            .join(name);
+        let h = compare_dataset(&dir).unwrap().host_speed.unwrap();
+        assert_eq!(h.ratios.len(), 5, "{name}: {h:?}");
+        assert!(range.contains(&h.factor), "{name}: {h:?}");
+        if name == "calibration" {
+            let first = memsim::lab::machine::FIRST_HOST_SPEED;
+            assert!((h.factor - first).abs() < 0.01, "{h:?} against {first}");
+        }
+    }
+    // The holdouts have no pure churn: they ran on the second host, the reference.
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("validation/lab/holdout-net8");
+    assert_eq!(compare_dataset(&dir).unwrap().host_speed, None);
 }
 
 fn dataset(name: &str) -> DatasetComparison {

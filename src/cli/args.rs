@@ -406,12 +406,16 @@ pub struct LabArgs {
     /// The .NET runtime whose GC rules apply
     #[arg(long, value_name = "RUNTIME")]
     pub runtime: Option<Runtime>,
+    /// How long the host takes for the lab loop's CPU work relative to the reference host (the
+    /// lab's second host): 1.3 is a host 30% slower. `--compare` measures it from the dataset
+    #[arg(long, value_name = "FACTOR", value_parser = parse_host_speed)]
+    pub host_speed: Option<f64>,
     /// Compare every spec of a lab dataset folder (specs/, summary.csv, machine.json) with its
     /// measurements and print the report
     #[arg(
         long,
         value_name = "DIR",
-        conflicts_with_all = ["spec", "knobs", "machine", "cores", "cache", "memory", "runtime"]
+        conflicts_with_all = ["spec", "knobs", "machine", "cores", "cache", "memory", "runtime", "host_speed"]
     )]
     pub compare: Option<PathBuf>,
 }
@@ -481,6 +485,15 @@ fn parse_knob(s: &str) -> Result<(String, String), String> {
 }
 
 /// Bytes as a plain number or a Kubernetes quantity.
+fn parse_host_speed(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(x) if x.is_finite() && x > 0.0 && x <= 100.0 => Ok(x),
+        _ => Err(format!(
+            "expected a positive factor (1 = the reference host, 1.3 = 30% slower), found {s:?}"
+        )),
+    }
+}
+
 fn parse_bytes(s: &str) -> Result<u64, String> {
     parse_size(s).map_err(|e| e.to_string())
 }

@@ -68,6 +68,9 @@ fn machine(args: &LabArgs) -> Result<LabMachine> {
     if let Some(bytes) = args.memory {
         m.mem_total_bytes = bytes;
     }
+    if let Some(factor) = args.host_speed {
+        m.host_speed = factor;
+    }
     if let Some(runtime) = args.runtime {
         m.profile = runtime.profile();
         // The start-up baseline follows the runtime, as `LabMachine::from_json` sets it.

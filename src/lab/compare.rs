@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use super::host_speed::{self, HostSpeed};
 use super::machine::LabMachine;
 use super::predict::{LabPrediction, predict};
 use super::spec::LabSpec;
@@ -80,6 +81,9 @@ impl SpecComparison {
 pub struct DatasetComparison {
     /// Per spec.
     pub specs: Vec<SpecComparison>,
+    /// The host's speed, measured from the dataset's pure-allocation specs (`None`: it has none,
+    /// and the reference speed applies).
+    pub host_speed: Option<HostSpeed>,
 }
 
 impl DatasetComparison {
@@ -152,6 +156,14 @@ impl DatasetComparison {
         out.push_str(&format!("outcome_agreement,{k}/{n}\n"));
         let (k, n) = self.pause_agreement();
         out.push_str(&format!("pause_total_within_2x,{k}/{n}\n"));
+        match &self.host_speed {
+            Some(h) => out.push_str(&format!(
+                "host_speed,{:.3} (median of {} pure-allocation specs)\n",
+                h.factor,
+                h.ratios.len()
+            )),
+            None => out.push_str("host_speed,1 (no pure-allocation spec: the reference host)\n"),
+        }
         out
     }
 }
@@ -208,7 +220,7 @@ pub fn compare_dataset(dir: &Path) -> Result<DatasetComparison, String> {
         .filter(|p| p.extension().is_some_and(|x| x == "spec"))
         .collect();
     names.sort();
-    let mut specs = Vec::new();
+    let mut parsed = Vec::new();
     for path in names {
         let stem = path
             .file_stem()
@@ -217,21 +229,37 @@ pub fn compare_dataset(dir: &Path) -> Result<DatasetComparison, String> {
             .to_string();
         let spec =
             LabSpec::parse(&read(&path)?, &stem).map_err(|e| format!("{}: {e}", path.display()))?;
-        let Some(rows) = summary.get(&spec.name) else {
-            continue;
-        };
-        let predicted = predict(&spec, &machine, &Vec::new())
-            .map_err(|e| format!("{}: {e}", path.display()))?;
+        if let Some(rows) = summary.get(&spec.name) {
+            parsed.push((path, spec, rows));
+        }
+    }
+    let real_median = |rows: &[BTreeMap<String, String>], column: &str| {
+        let mut v: Vec<f64> = rows
+            .iter()
+            .filter_map(|r| r.get(column).and_then(|x| x.parse().ok()))
+            .collect();
+        median(&mut v)
+    };
+    let runs: Vec<(&LabSpec, f64)> = parsed
+        .iter()
+        .map(|(_, spec, rows)| (spec, real_median(rows, "wall_s")))
+        .collect();
+    let host_speed = host_speed::measure(&runs, &machine)
+        .map_err(|e| format!("{}: {e}", dir.join("specs").display()))?;
+    let machine = LabMachine {
+        host_speed: host_speed.as_ref().map_or(1.0, |h| h.factor),
+        ..machine
+    };
+    let mut specs = Vec::new();
+    for (path, spec, rows) in &parsed {
+        let predicted =
+            predict(spec, &machine, &Vec::new()).map_err(|e| format!("{}: {e}", path.display()))?;
         let mut real = [0.0; 8];
         for (i, m) in METRICS.iter().enumerate() {
-            let mut v: Vec<f64> = rows
-                .iter()
-                .filter_map(|r| r.get(*m).and_then(|x| x.parse().ok()))
-                .collect();
-            real[i] = median(&mut v);
+            real[i] = real_median(rows, m);
         }
         let mut outcomes: BTreeMap<String, usize> = BTreeMap::new();
-        for r in rows {
+        for r in rows.iter() {
             *outcomes
                 .entry(r.get("outcome").cloned().unwrap_or_default())
                 .or_default() += 1;
@@ -248,5 +276,5 @@ pub fn compare_dataset(dir: &Path) -> Result<DatasetComparison, String> {
             real,
         });
     }
-    Ok(DatasetComparison { specs })
+    Ok(DatasetComparison { specs, host_speed })
 }

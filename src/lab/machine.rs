@@ -20,6 +20,12 @@ pub struct LabMachine {
     pub profile: GcProfile,
     /// Resident memory of the lab program right after start-up, bytes.
     pub rss_at_start_bytes: f64,
+    /// How long the host takes for the same CPU work as the reference host, the lab's second host
+    /// (1.0; 1.3 is a host 30% slower). It scales the lab loop's costs
+    /// ([`super::predict::AllocationCost`]), page faults and the GC's costs. `machine.json` does
+    /// not record it: `memsim lab --compare` measures it from the dataset's pure-allocation specs
+    /// ([`super::host_speed`]), `memsim lab --host-speed` gives it.
+    pub host_speed: f64,
 }
 
 #[derive(Deserialize)]
@@ -66,6 +72,11 @@ pub const STARTUP_HEAP: [f64; 2] = [330_776.0, 366_960.0];
 /// LOH churn keeps, less the one object the allocating thread still holds).
 pub const STARTUP_LOH: [f64; 2] = [770_016.0, 655_448.0];
 
+/// The lab's first host's speed (see [`LabMachine::host_speed`]), as `memsim lab --compare
+/// validation/lab/calibration` measures it: 1.31 (its pure churn runs 1.23–1.36 times as long as
+/// the model's at the reference speed).
+pub const FIRST_HOST_SPEED: f64 = 1.31;
+
 impl LabMachine {
     /// Reads a lab `machine.json`.
     pub fn from_json(text: &str) -> Result<LabMachine, String> {
@@ -98,10 +109,12 @@ impl LabMachine {
             mem_total_bytes: raw.mem_total_bytes,
             profile,
             rss_at_start_bytes: rss,
+            host_speed: 1.0,
         })
     }
 
-    /// The lab's first host: 2 cores, glibc reports a 320 MiB L3, 24 GiB, .NET Core 3.1.
+    /// The lab's first host: 2 cores, glibc reports a 320 MiB L3, 24 GiB, .NET Core 3.1, and it
+    /// runs the lab loop [`FIRST_HOST_SPEED`] times as long as the reference host.
     pub fn reference() -> LabMachine {
         LabMachine {
             cores: 2,
@@ -110,6 +123,7 @@ impl LabMachine {
             mem_total_bytes: 25_276_510_208,
             profile: GcProfile::NetCore31,
             rss_at_start_bytes: RSS_AT_START_NETCORE31,
+            host_speed: FIRST_HOST_SPEED,
         }
     }
 }

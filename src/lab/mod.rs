@@ -3,6 +3,7 @@
 //! .NET Core 3.1 and .NET 8).
 
 pub mod compare;
+pub mod host_speed;
 pub mod machine;
 pub mod predict;
 pub mod spec;

@@ -3,7 +3,7 @@
 
 use super::machine::LabMachine;
 use super::spec::{LabSpec, LabSpecError};
-use crate::sim::gc::{GcSettings, MachineSpec, MachineSpeed};
+use crate::sim::gc::{GcProfile, GcSettings, MachineSpec, MachineSpeed};
 use crate::sim::observe::{NullObserver, Observer, Outcome, Summary};
 use crate::sim::pod::{PodSpec, RestartPolicy};
 use crate::sim::process::ProcessSpec;
@@ -23,8 +23,9 @@ const RETAINED_S: f64 = 0.5e-6;
 /// (`COMPlus_gcServer=1`, `DOTNET_GCHeapHardLimit=0x20000000`, ...), applied over the spec's own.
 pub type KnobOverrides = Vec<(String, String)>;
 
-/// Cost of allocating on the lab's reference host when the loop runs unthrottled: seconds per
-/// object and per byte (object zeroing), per allocating thread.
+/// Cost of allocating in the lab's loop when it runs unthrottled, on the reference host (the lab's
+/// second host, where nine of its ten datasets ran): seconds per object and per byte (object
+/// zeroing), per allocating thread. Other hosts scale it by [`LabMachine::host_speed`].
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct AllocationCost {
     /// Seconds per object allocated.
@@ -33,25 +34,44 @@ pub struct AllocationCost {
     pub per_byte_s: f64,
     /// Seconds per object whose size the loop draws from a lognormal (a Gaussian by the polar
     /// method, then an exponential): 4 GiB in 25.5 million lognormal objects (median 100 bytes)
-    /// took 1.51–1.53 s on the reference host, where the costs above give 0.60 s for the same
-    /// objects at fixed sizes. (The faster second host implies 25–28 ns.)
+    /// took 1.17 s on .NET Core 3.1 and 1.01 s on .NET 8, where the costs above give 0.41 and
+    /// 0.37 s for the same objects at fixed sizes.
     pub per_size_draw_s: f64,
     /// Seconds per object the loop retains as a mid-life survivor: an exponential draw, a push
     /// onto its binary expiry heap of some 10⁵ entries and the pop when it expires. Measured
-    /// outside background GCs: 0.5–0.7 µs on the lab's second host (`mixed-batch` on both
-    /// runtimes, the throughput of `walk-fixed-32` and `datas-bursty-off`), where nine of the
-    /// ten datasets ran, and 1.4 µs on the reference host. This cost takes the second host's
-    /// 0.5 µs; the others above are the reference host's.
+    /// outside background GCs: 0.5–0.7 µs (`mixed-batch` on both runtimes, the throughput of
+    /// `walk-fixed-32` and `datas-bursty-off`).
     pub per_retained_s: f64,
 }
 
-impl Default for AllocationCost {
-    fn default() -> Self {
+impl AllocationCost {
+    /// The costs of a runtime on the reference host, fitted to the run lengths of the pure
+    /// churn specs (`churn-128b`, `-512b`, `-2kb`, `-8kb` and `-lognormal-100b`: 6 GiB of 128-byte
+    /// objects in 0.82 s on 3.1, 0.72 s on .NET 8). .NET 8 runs the same loop 11% faster.
+    pub fn for_runtime(profile: GcProfile) -> AllocationCost {
+        match profile {
+            GcProfile::NetCore31 => AllocationCost {
+                per_object_s: 10.7e-9,
+                per_byte_s: 0.032e-9,
+                per_size_draw_s: 27.5e-9,
+                per_retained_s: RETAINED_S,
+            },
+            _ => AllocationCost {
+                per_object_s: 9.5e-9,
+                per_byte_s: 0.0286e-9,
+                per_size_draw_s: 24.5e-9,
+                per_retained_s: RETAINED_S,
+            },
+        }
+    }
+
+    /// Every cost times `factor` (a host that takes `factor` times as long).
+    pub fn scaled(self, factor: f64) -> AllocationCost {
         AllocationCost {
-            per_object_s: 14e-9,
-            per_byte_s: 0.042e-9,
-            per_size_draw_s: 36e-9,
-            per_retained_s: RETAINED_S,
+            per_object_s: self.per_object_s * factor,
+            per_byte_s: self.per_byte_s * factor,
+            per_size_draw_s: self.per_size_draw_s * factor,
+            per_retained_s: self.per_retained_s * factor,
         }
     }
 }
@@ -79,6 +99,9 @@ pub struct LabPrediction {
     pub pause_total_ms: f64,
     /// Longest GC pause, ms.
     pub pause_max_ms: f64,
+    /// Length of the workload's run (the lab's `wall_s`: until it has allocated its total, ran
+    /// its duration or failed), seconds. Not a column of [`LabPrediction::csv_row`].
+    pub run_s: f64,
 }
 
 impl LabPrediction {
@@ -209,7 +232,7 @@ pub fn run_spec(
     let rate = spec.num("alloc_rate_mb_s")?;
     let dist = sizes(spec)?;
     let facts = dist.facts(gc.loh_threshold as f64);
-    let cost = AllocationCost::default();
+    let cost = AllocationCost::for_runtime(machine.profile).scaled(machine.host_speed);
     let per_object = cost.per_object_s
         + if matches!(dist, SizeDistribution::Fixed { .. }) {
             0.0
@@ -295,7 +318,14 @@ pub fn run_spec(
             largest_cache_bytes: machine.largest_cache_bytes,
             physical_memory_bytes: machine.mem_total_bytes,
             container_limit_bytes: None,
-            speed: MachineSpeed::default(),
+            // Every CPU cost follows the host's speed: the loop's (above), faulting in fresh
+            // pages, and the GC's work.
+            speed: MachineSpeed {
+                gc_cost_factor: machine.host_speed,
+                alloc_cost_factor: 1.0,
+                page_fault_s_per_mib: MachineSpeed::default().page_fault_s_per_mib
+                    * machine.host_speed,
+            },
         },
         gc,
         process: ProcessSpec {
@@ -391,6 +421,7 @@ pub fn predict(
         peak_heap_after_gc_bytes: median(&|p| p.peak_heap_after_gc_bytes),
         pause_total_ms: median(&|p| p.pause_total_ms),
         pause_max_ms: median(&|p| p.pause_max_ms),
+        run_s: median(&|p| p.run_s),
     })
 }
 
@@ -411,6 +442,7 @@ fn prediction_of(spec: &LabSpec, s: &Summary) -> LabPrediction {
         peak_heap_after_gc_bytes: s.peak_heap_after_gc,
         pause_total_ms: s.pause_total_s * 1000.0,
         pause_max_ms: s.pause_max_s * 1000.0,
+        run_s: s.outcome_time_s.unwrap_or(s.simulated_s),
     }
 }
 

@@ -162,6 +162,11 @@ impl LabSpec {
         }
     }
 
+    /// Whether the spec sets no environment variable (`env.*`).
+    pub fn env_is_empty(&self) -> bool {
+        self.env.is_empty()
+    }
+
     /// An environment variable of `env.*`, matched without regard to case and to the
     /// `COMPlus_`/`DOTNET_` prefix.
     pub fn env_knob(&self, knob: &str) -> Option<&str> {

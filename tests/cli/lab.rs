@@ -118,6 +118,30 @@ fn compare_prints_the_summary_lines() {
         .expect("outcome_agreement line");
     assert!(agreement.contains('/'), "{agreement}");
     assert!(out.lines().any(|l| l.starts_with("pause_total_within_2x,")));
+    // The DATAS set has no pure churn to measure its host by: the reference speed applies.
+    assert!(
+        out.lines().any(|l| l.starts_with("host_speed,1 (")),
+        "no host_speed line:\n{out}"
+    );
+}
+
+#[test]
+fn host_speed_scales_the_cpu_work() {
+    let t = TestDir::new();
+    let spec = repo(SPEC);
+    let machine = repo(MACHINE);
+    let (s, m) = (spec.to_str().unwrap(), machine.to_str().unwrap());
+    let pause = |speed: &str| -> f64 {
+        let row = lab_row(&t, &["lab", s, "--machine", m, "--host-speed", speed]);
+        row[8].parse().unwrap()
+    };
+    let ratio = pause("2") / pause("1");
+    assert!((1.9..2.1).contains(&ratio), "pause ratio {ratio}");
+    for bad in ["0", "-1", "fast"] {
+        let flag = format!("--host-speed={bad}");
+        let o = t.memsim(["lab", s, flag.as_str()]).output().unwrap();
+        assert_one_error(&o, &["--host-speed"]);
+    }
 }
 
 #[test]
