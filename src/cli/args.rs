@@ -377,7 +377,7 @@ of its repetitions.
 
 Examples:
   memsim lab validation/lab/calibration/specs/churn-128b.spec \\
-      --machine validation/lab/calibration/machine.json
+      --machine validation/lab/calibration/machine.json --host-speed 1.31
   memsim lab my.spec --runtime net8 --cores 4 COMPlus_gcServer=1 DOTNET_GCHeapHardLimit=0x20000000
   memsim lab --compare validation/lab/calibration-net8-datas")]
 pub struct LabArgs {
@@ -389,8 +389,8 @@ pub struct LabArgs {
     /// reads them
     #[arg(value_name = "NAME=VALUE", value_parser = parse_knob)]
     pub knobs: Vec<(String, String)>,
-    /// A lab dataset's machine.json [default: the lab's reference host: 2 cores, 320 MiB cache
-    /// as glibc reports it, 24 GiB, .NET Core 3.1]
+    /// A lab dataset's machine.json [default: the lab's first host: 2 cores, 320 MiB cache as
+    /// glibc reports it, 24 GiB, .NET Core 3.1, host speed 1.31]
     #[arg(long, value_name = "FILE")]
     pub machine: Option<PathBuf>,
     /// CPUs the runtime sees
@@ -406,8 +406,9 @@ pub struct LabArgs {
     /// The .NET runtime whose GC rules apply
     #[arg(long, value_name = "RUNTIME")]
     pub runtime: Option<Runtime>,
-    /// How long the host takes for the lab loop's CPU work relative to the reference host (the
-    /// lab's second host): 1.3 is a host 30% slower. `--compare` measures it from the dataset
+    /// How long the host takes for the same CPU work (the lab loop's and the GC's) as the lab's
+    /// second host: 1.3 is a host 30% slower [default: 1 with --machine; `--compare` measures it
+    /// from the dataset's pure churn]
     #[arg(long, value_name = "FACTOR", value_parser = parse_host_speed)]
     pub host_speed: Option<f64>,
     /// Compare every spec of a lab dataset folder (specs/, summary.csv, machine.json) with its
@@ -484,16 +485,18 @@ fn parse_knob(s: &str) -> Result<(String, String), String> {
     Ok((name.to_string(), value.to_string()))
 }
 
-/// Bytes as a plain number or a Kubernetes quantity.
+/// A host speed factor, 0.01–100 (as `machine.gc_speed`).
 fn parse_host_speed(s: &str) -> Result<f64, String> {
     match s.trim().parse::<f64>() {
-        Ok(x) if x.is_finite() && x > 0.0 && x <= 100.0 => Ok(x),
+        Ok(x) if (0.01..=100.0).contains(&x) => Ok(x),
         _ => Err(format!(
-            "expected a positive factor (1 = the reference host, 1.3 = 30% slower), found {s:?}"
+            "expected a factor from 0.01 to 100 (1 = the lab's second host, 1.3 = 30% slower), \
+             found {s:?}"
         )),
     }
 }
 
+/// Bytes as a plain number or a Kubernetes quantity.
 fn parse_bytes(s: &str) -> Result<u64, String> {
     parse_size(s).map_err(|e| e.to_string())
 }

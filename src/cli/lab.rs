@@ -43,7 +43,7 @@ fn read_spec(path: &Path) -> Result<LabSpec> {
     LabSpec::parse(&text, stem).with_context(|| path.display().to_string())
 }
 
-/// The machine of `--machine` (or the reference host), changed by the machine options.
+/// The machine of `--machine` (or the lab's first host), changed by the machine options.
 fn machine(args: &LabArgs) -> Result<LabMachine> {
     let mut m = match &args.machine {
         Some(path) => {
@@ -52,7 +52,7 @@ fn machine(args: &LabArgs) -> Result<LabMachine> {
                 .map_err(|e| anyhow!(e))
                 .with_context(|| path.display().to_string())?
         }
-        None => LabMachine::reference(),
+        None => LabMachine::first_host(),
     };
     if let Some(cores) = args.cores {
         m.cores = cores;

@@ -240,12 +240,25 @@ pub fn compare_dataset(dir: &Path) -> Result<DatasetComparison, String> {
             .collect();
         median(&mut v)
     };
+    // The host's speed, from the run lengths of the runs that succeeded.
     let runs: Vec<(&LabSpec, f64)> = parsed
         .iter()
-        .map(|(_, spec, rows)| (spec, real_median(rows, "wall_s")))
+        .map(|(_, spec, rows)| {
+            let ok: Vec<BTreeMap<String, String>> = rows
+                .iter()
+                .filter(|r| r.get("outcome").is_some_and(|o| o == "ok"))
+                .cloned()
+                .collect();
+            let wall = if ok.is_empty() {
+                f64::NAN
+            } else {
+                real_median(&ok, "wall_s")
+            };
+            (spec, wall)
+        })
         .collect();
     let host_speed = host_speed::measure(&runs, &machine)
-        .map_err(|e| format!("{}: {e}", dir.join("specs").display()))?;
+        .map_err(|e| format!("{}: {e}", dir.join("summary.csv").display()))?;
     let machine = LabMachine {
         host_speed: host_speed.as_ref().map_or(1.0, |h| h.factor),
         ..machine

@@ -115,7 +115,7 @@ impl LabMachine {
 
     /// The lab's first host: 2 cores, glibc reports a 320 MiB L3, 24 GiB, .NET Core 3.1, and it
     /// runs the lab loop [`FIRST_HOST_SPEED`] times as long as the reference host.
-    pub fn reference() -> LabMachine {
+    pub fn first_host() -> LabMachine {
         LabMachine {
             cores: 2,
             l3_sysconf_bytes: 320 << 20,

@@ -56,7 +56,8 @@ impl AllocationCost {
                 per_size_draw_s: 27.5e-9,
                 per_retained_s: RETAINED_S,
             },
-            _ => AllocationCost {
+            // .NET 9 and 10 are not measured: they take .NET 8's.
+            GcProfile::Net8 | GcProfile::Net9 | GcProfile::Net10 => AllocationCost {
                 per_object_s: 9.5e-9,
                 per_byte_s: 0.0286e-9,
                 per_size_draw_s: 24.5e-9,

@@ -769,7 +769,7 @@ mod tests {
     fn summary_row_formats_every_column() {
         let mut spec = crate::lab::predict::run_spec(
             &crate::lab::LabSpec::parse("duration_s = 1\n", "x").unwrap(),
-            &crate::lab::LabMachine::reference(),
+            &crate::lab::LabMachine::first_host(),
             &Vec::new(),
         )
         .unwrap();

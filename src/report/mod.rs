@@ -221,7 +221,7 @@ mod tests {
             "small",
         )
         .unwrap();
-        crate::lab::predict::run_spec(&spec, &LabMachine::reference(), &Vec::new()).unwrap()
+        crate::lab::predict::run_spec(&spec, &LabMachine::first_host(), &Vec::new()).unwrap()
     }
 
     #[test]

@@ -253,7 +253,7 @@ pub const KEYS: &[KeyDef] = &[
             max: 100.0,
         },
         Some("1.0"),
-        "GC cost relative to the reference host (2.0: pauses twice as long)",
+        "GC cost relative to the lab's second host, the model's reference (2.0: pauses twice as long)",
     ),
     // runtime
     key(

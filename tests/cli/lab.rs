@@ -137,11 +137,63 @@ fn host_speed_scales_the_cpu_work() {
     };
     let ratio = pause("2") / pause("1");
     assert!((1.9..2.1).contains(&ratio), "pause ratio {ratio}");
-    for bad in ["0", "-1", "fast"] {
+    for bad in ["0", "-1", "fast", "1e-300", "101"] {
         let flag = format!("--host-speed={bad}");
         let o = t.memsim(["lab", s, flag.as_str()]).output().unwrap();
         assert_one_error(&o, &["--host-speed"]);
     }
+    let dir = repo("validation/lab/calibration");
+    let o = t
+        .memsim([
+            "lab",
+            "--compare",
+            dir.to_str().unwrap(),
+            "--host-speed",
+            "1.3",
+        ])
+        .output()
+        .unwrap();
+    assert_one_error(&o, &["--compare", "--host-speed"]);
+}
+
+#[test]
+fn compare_names_summary_csv_when_pure_churn_has_no_run_length() {
+    let t = TestDir::new();
+    let src = repo("validation/lab/calibration");
+    let dir = t.path().join("dataset");
+    std::fs::create_dir_all(dir.join("specs")).unwrap();
+    std::fs::copy(src.join("machine.json"), dir.join("machine.json")).unwrap();
+    std::fs::copy(
+        src.join("specs/churn-128b.spec"),
+        dir.join("specs/churn-128b.spec"),
+    )
+    .unwrap();
+    // Keep churn-128b's rows with their `wall_s` emptied.
+    let mut rdr = csv::Reader::from_path(src.join("summary.csv")).unwrap();
+    let header = rdr.headers().unwrap().clone();
+    let wall = header.iter().position(|c| c == "wall_s").unwrap();
+    let mut w = csv::Writer::from_path(dir.join("summary.csv")).unwrap();
+    w.write_record(&header).unwrap();
+    let mut kept = 0;
+    for rec in rdr.records() {
+        let rec = rec.unwrap();
+        if &rec[0] != "churn-128b" {
+            continue;
+        }
+        assert!(!rec[wall].is_empty());
+        let fields: Vec<&str> = (0..rec.len())
+            .map(|i| if i == wall { "" } else { &rec[i] })
+            .collect();
+        w.write_record(&fields).unwrap();
+        kept += 1;
+    }
+    w.flush().unwrap();
+    assert_eq!(kept, 3);
+    let o = t
+        .memsim(["lab", "--compare", dir.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_one_error(&o, &["summary.csv", "churn-128b", "wall_s"]);
 }
 
 #[test]

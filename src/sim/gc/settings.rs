@@ -154,9 +154,10 @@ impl Default for MachineSpec {
     }
 }
 
-/// How fast a machine does GC work and allocation, as rates per core. The defaults were measured
-/// on the lab's reference host (AMD EPYC, 2 vCPU) by fitting GC pauses against bytes marked,
-/// copied and swept over every calibration trace (see the README's accuracy section).
+/// How fast a machine does GC work and allocation, as rates per core. The defaults are those of
+/// the lab's second host (AMD EPYC, 2 vCPU), the model's reference, fitted against GC pauses and
+/// bytes marked, copied and swept over every calibration trace (see the README's accuracy
+/// section); the lab's first host takes 1.31 times as long.
 #[derive(Clone, Debug, PartialEq)]
 pub struct MachineSpeed {
     /// Multiplies every GC cost: 1.0 is the reference host; 2.0 a machine twice as slow.
