@@ -11,8 +11,8 @@
 //! The factor scales every CPU cost: the loop's, faulting in fresh pages, and the GC's. The GC's
 //! pause costs sit close to the second host's (`churn-128b` pauses 1.09 times the model's there,
 //! 1.51 times on the first host). Over the first host's 34 workloads, scaling them too turns a
-//! median pause 23% under the real one into one on it (22 workloads closer, 12 further), and
-//! `mixed-batch`'s peak-RSS error, then the largest, from 18% to 9% (its background GCs then last
+//! median pause 22% under the real one into one 1% over (21 workloads closer, 13 further), and
+//! `mixed-batch`'s peak-RSS error, then the largest, from 23% to 8% (its background GCs then last
 //! as long as the host's).
 
 use super::machine::LabMachine;

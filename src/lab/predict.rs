@@ -12,7 +12,7 @@ use crate::sim::workload::network::NetworkSpec;
 use crate::sim::workload::objects::{Lifetime, LifetimeShare, SizeDistribution};
 use crate::sim::workload::state::{StateBackend, StateSpec};
 use crate::sim::workload::traffic::{RateProfile, TrafficSpec};
-use crate::sim::workload::{PinnedPoolSpec, WorkloadSpec};
+use crate::sim::workload::{PinnedPoolSpec, SurvivorIndex, WorkloadSpec};
 use crate::sim::{RunSpec, simulate};
 
 const MIB: f64 = 1_048_576.0;
@@ -363,6 +363,13 @@ pub fn run_spec(
             stop_after_bytes: (total > 0.0).then_some(total * MIB),
             // The lab writes only element 0 of each array: a large object on fresh pages touches
             // one page.
+            // The lab keeps its survivors in a binary heap of expiry times and references: two
+            // arrays of 1,024 slots that double when full.
+            survivor_index: Some(SurvivorIndex {
+                arrays: 2,
+                slot_bytes: 8.0,
+                initial_slots: 1024.0,
+            }),
             large_object_touch_fraction: if facts.mean_large_object_bytes > 0.0 {
                 (4096.0 / facts.mean_large_object_bytes).min(1.0)
             } else {

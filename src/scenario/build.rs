@@ -310,6 +310,7 @@ pub fn build(
         unthrottled: false,
         stop_after_bytes: None,
         large_object_touch_fraction: r.num("workload.objects.large_written").unwrap_or(1.0),
+        survivor_index: None,
     };
 
     // State.

@@ -96,6 +96,8 @@ struct Classes {
     checkpoint: Option<usize>,
     /// A JobManager's job graphs, then its checkpoint metadata.
     jobs: Option<usize>,
+    /// The arrays that hold the mid-life survivors.
+    survivor_index: Option<usize>,
     n: usize,
 }
 
@@ -145,6 +147,8 @@ pub struct Simulation<'a> {
     last_sample: f64,
     /// The most network buffers taken from the pool since the process started.
     network_peak_taken: f64,
+    /// Slots of each survivor-index array now.
+    index_slots: f64,
     network_limit: RateLimit,
     /// Time-weighted sums over the current sampling interval: out and in pool usage,
     /// backpressured time, and the time they cover.
@@ -317,6 +321,25 @@ impl<'a> Simulation<'a> {
             }
             class_specs.len() - 2
         });
+        // The arrays holding the mid-life survivors: packed, replaced whole when they grow.
+        let index_class = spec
+            .workload
+            .survivor_index
+            .as_ref()
+            .filter(|_| !shares.is_empty())
+            .map(|ix| {
+                class_specs.push(ClassSpec {
+                    name: "survivor-index".into(),
+                    death: Death::Explicit,
+                    placement: Placement::Packed,
+                    pinned: false,
+                    object_bytes: ix.slot_bytes * ix.initial_slots,
+                    large_object_bytes: large,
+                    large_touch_fraction: 1.0,
+                    holder: Holder::OldContainer,
+                });
+                class_specs.len() - 1
+            });
         let n = class_specs.len();
         let mut gc = Gc::new(&spec.gc, &spec.machine, class_specs);
         gc.seed(spec.seed);
@@ -341,6 +364,7 @@ impl<'a> Simulation<'a> {
                 network: network_class,
                 checkpoint: checkpoint_class,
                 jobs: jobs_class,
+                survivor_index: index_class,
                 n,
             },
             sizes,
@@ -370,6 +394,7 @@ impl<'a> Simulation<'a> {
             running_time: 0.0,
             last_sample: 0.0,
             network_peak_taken: 0.0,
+            index_slots: 0.0,
             network_limit: spec.network.rate_limit(),
             interval_out_usage: 0.0,
             interval_in_usage: 0.0,
@@ -413,6 +438,9 @@ impl<'a> Simulation<'a> {
     fn start_process(&mut self, t: f64, state_bytes: f64) {
         self.process_start = t;
         self.peak_rss_since_start = 0.0;
+        if let Some(ix) = &self.spec.workload.survivor_index {
+            self.index_slots = ix.initial_slots.max(1.0);
+        }
         let p = &self.spec.process;
         let (c, soh, loh) = (
             self.classes.startup,
@@ -848,6 +876,7 @@ impl<'a> Simulation<'a> {
                     }
                 }
                 Cause::Checkpoint => self.on_checkpoint_time(),
+                Cause::IndexFull => self.grow_survivor_index(true),
                 Cause::StateCap
                 | Cause::StateExpiry
                 | Cause::InitDone
@@ -929,6 +958,9 @@ impl<'a> Simulation<'a> {
                 out.push((t, Cause::Checkpoint));
             }
         }
+        if let Some(t) = self.time_to_fill_survivor_index() {
+            out.push((self.now + t, Cause::IndexFull));
+        }
         out
     }
 
@@ -987,6 +1019,7 @@ impl<'a> Simulation<'a> {
                     }
                 }
             }
+            self.grow_survivor_index(false);
             self.advance_models(r, dt);
             self.running_time += dt;
         } else if dt > 0.0 && !self.running {
@@ -995,6 +1028,85 @@ impl<'a> Simulation<'a> {
         self.now += dt;
         self.queue.advance_to(SimTime::from_secs_f64(self.now));
         self.note_rss();
+    }
+
+    /// Live mid-life survivors (objects), and the rate (objects/s) and hazard (1/s) at which they
+    /// arrive and die now: the hazard is the arrivals' weighted mean over the lifetime classes.
+    fn survivor_objects(&self) -> (f64, f64, f64) {
+        let heap = &self.gc.heap;
+        let (mut live, mut inflow, mut weighted) = (0.0, 0.0, 0.0);
+        for &(s, _, _) in &self.classes.shares {
+            let class = &heap.classes[s];
+            let (small, large) = (
+                class.object_bytes.max(1.0),
+                class.large_object_bytes.max(1.0),
+            );
+            live += (GEN0..LOH)
+                .map(|g| heap.gens[g].live[s] / small)
+                .sum::<f64>()
+                + heap.gens[LOH].live[s] / large;
+            let arriving = self.flows.soh[s] / small + self.flows.loh[s] / large;
+            inflow += arriving;
+            weighted += arriving * self.flows.hazard[s];
+        }
+        let hazard = if inflow > 0.0 { weighted / inflow } else { 0.0 };
+        (live, inflow, hazard)
+    }
+
+    /// Seconds until the live mid-life survivors fill the survivor-index arrays at the current
+    /// flows (`None`: they do not, or there are no such arrays).
+    fn time_to_fill_survivor_index(&self) -> Option<f64> {
+        self.classes.survivor_index?;
+        let (live, inflow, hazard) = self.survivor_objects();
+        let slots = self.index_slots;
+        if live >= slots || inflow <= 0.0 {
+            return None;
+        }
+        let t = if hazard > 0.0 {
+            // live(t) = L + (live − L)·e^(−h·t) towards L = inflow / h.
+            let limit = inflow / hazard;
+            if limit <= slots {
+                return None;
+            }
+            ((limit - live) / (limit - slots)).ln() / hazard
+        } else {
+            (slots - live) / inflow
+        };
+        (t.is_finite() && t > 0.0).then_some(t)
+    }
+
+    /// Doubles the survivor-index arrays while the live mid-life survivors outnumber their
+    /// slots (or, when `due`, fill them to rounding): the old arrays die and the new ones are
+    /// allocated (on the LOH from the threshold).
+    fn grow_survivor_index(&mut self, due: bool) {
+        let (Some(ix), Some(c)) = (
+            &self.spec.workload.survivor_index,
+            self.classes.survivor_index,
+        ) else {
+            return;
+        };
+        let (live, _, _) = self.survivor_objects();
+        let full = if due {
+            self.index_slots * (1.0 - 1e-9)
+        } else {
+            self.index_slots
+        };
+        if live < full {
+            return;
+        }
+        self.index_slots *= 2.0;
+        while live > self.index_slots {
+            self.index_slots *= 2.0;
+        }
+        let old = self.gc.heap.class_live(c);
+        self.gc.heap.kill_oldest_first(c, old);
+        let array = ix.slot_bytes * self.index_slots;
+        self.pending.push_back(Pending {
+            class: c,
+            bytes: array * f64::from(ix.arrays),
+            large: array >= self.gc.tuning.loh_threshold,
+            replaces: 0.0,
+        });
     }
 
     /// Advances the network, the batches being built and the checkpoints by `dt` seconds at the
@@ -1410,6 +1522,8 @@ enum Cause {
     BacklogCleared,
     PendingDone,
     Checkpoint,
+    /// The mid-life survivors fill the survivor-index arrays.
+    IndexFull,
 }
 
 /// Runs `spec` to completion, reporting to `observer`.

@@ -38,6 +38,23 @@ pub struct WorkloadSpec {
     /// Fraction of a large object's bytes the application writes (1.0: buffers are filled; a
     /// large array of which only the first element is set touches a single page).
     pub large_object_touch_fraction: f64,
+    /// Arrays that hold the references to the mid-life survivors (`lifetimes`), if the
+    /// application keeps them in growable arrays; `None`: their holders are not modelled.
+    pub survivor_index: Option<SurvivorIndex>,
+}
+
+/// Growable arrays with one slot per live mid-life survivor (a queue or a binary heap of
+/// references, as `List<T>` grows): when the survivors outnumber the slots, each array is
+/// replaced by one twice as long and the old one becomes garbage. An array of at least the LOH
+/// threshold goes to the Large Object Heap.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SurvivorIndex {
+    /// Arrays growing together (a binary heap of expiry times and references: 2).
+    pub arrays: u32,
+    /// Bytes per slot of one array (a reference or a 64-bit key: 8).
+    pub slot_bytes: f64,
+    /// Slots each array starts with.
+    pub initial_slots: f64,
 }
 
 /// A pool of pinned buffers on the managed heap (pinned `byte[]` handed out and returned, as
