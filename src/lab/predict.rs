@@ -361,15 +361,16 @@ pub fn run_spec(
             capacity_records_per_s: Some(capacity_bytes / MIB),
             unthrottled: rate <= 0.0,
             stop_after_bytes: (total > 0.0).then_some(total * MIB),
-            // The lab writes only element 0 of each array: a large object on fresh pages touches
-            // one page.
-            // The lab keeps its survivors in a binary heap of expiry times and references: two
-            // arrays of 1,024 slots that double when full.
+            // Each allocating thread keeps its survivors in a binary heap of expiry times and
+            // references: two arrays of 1,024 slots that double when full.
             survivor_index: Some(SurvivorIndex {
                 arrays: 2,
+                holders: threads,
                 slot_bytes: 8.0,
                 initial_slots: 1024.0,
             }),
+            // The lab writes only element 0 of each array: a large object on fresh pages touches
+            // one page.
             large_object_touch_fraction: if facts.mean_large_object_bytes > 0.0 {
                 (4096.0 / facts.mean_large_object_bytes).min(1.0)
             } else {

@@ -17,6 +17,7 @@ use super::observe::{
 use super::pod::{BACKOFF_RESET_S, PodSpec, RestartPolicy, restart_backoff_s};
 use super::process::ProcessSpec;
 use super::rng;
+use super::workload::SurvivorIndex;
 use super::workload::checkpoint::{CheckpointSpec, Checkpoints};
 use super::workload::jobmanager::JobManagerSpec;
 use super::workload::network::{BufferPlacement, NetworkSpec, RateLimit};
@@ -96,7 +97,7 @@ struct Classes {
     checkpoint: Option<usize>,
     /// A JobManager's job graphs, then its checkpoint metadata.
     jobs: Option<usize>,
-    /// The arrays that hold the mid-life survivors.
+    /// The arrays that hold the mid-life survivors: small ones, then large ones (LOH).
     survivor_index: Option<usize>,
     n: usize,
 }
@@ -107,8 +108,10 @@ struct Pending {
     class: usize,
     bytes: f64,
     large: bool,
-    /// Bytes of the same class that die once the batch is complete (what it replaces).
+    /// Bytes that die once the batch is complete (what it replaces), oldest first.
     replaces: f64,
+    /// The class of the bytes it replaces.
+    replaces_class: usize,
 }
 
 /// A run in progress.
@@ -321,24 +324,28 @@ impl<'a> Simulation<'a> {
             }
             class_specs.len() - 2
         });
-        // The arrays holding the mid-life survivors: packed, replaced whole when they grow.
+        // The arrays holding the mid-life survivors: packed, replaced whole when they grow;
+        // small ones, then large ones (both take the workload's typical object sizes, which the
+        // GC uses only to count objects).
         let index_class = spec
             .workload
             .survivor_index
             .as_ref()
-            .filter(|_| !shares.is_empty())
-            .map(|ix| {
-                class_specs.push(ClassSpec {
-                    name: "survivor-index".into(),
-                    death: Death::Explicit,
-                    placement: Placement::Packed,
-                    pinned: false,
-                    object_bytes: ix.slot_bytes * ix.initial_slots,
-                    large_object_bytes: large,
-                    large_touch_fraction: 1.0,
-                    holder: Holder::OldContainer,
-                });
-                class_specs.len() - 1
+            .filter(|ix| !shares.is_empty() && ix.is_valid())
+            .map(|_| {
+                for name in ["survivor-index", "survivor-index-large"] {
+                    class_specs.push(ClassSpec {
+                        name: name.into(),
+                        death: Death::Explicit,
+                        placement: Placement::Packed,
+                        pinned: false,
+                        object_bytes: small,
+                        large_object_bytes: large,
+                        large_touch_fraction: 1.0,
+                        holder: Holder::OldContainer,
+                    });
+                }
+                class_specs.len() - 2
             });
         let n = class_specs.len();
         let mut gc = Gc::new(&spec.gc, &spec.machine, class_specs);
@@ -438,8 +445,9 @@ impl<'a> Simulation<'a> {
     fn start_process(&mut self, t: f64, state_bytes: f64) {
         self.process_start = t;
         self.peak_rss_since_start = 0.0;
+        // The first arrays are part of the start-up heap (`ProcessSpec::startup_heap_bytes`).
         if let Some(ix) = &self.spec.workload.survivor_index {
-            self.index_slots = ix.initial_slots.max(1.0);
+            self.index_slots = ix.initial_slots;
         }
         let p = &self.spec.process;
         let (c, soh, loh) = (
@@ -592,6 +600,7 @@ impl<'a> Simulation<'a> {
             bytes: bytes.max(0.0),
             large,
             replaces: replaces.max(0.0),
+            replaces_class: class,
         });
     }
 
@@ -872,7 +881,7 @@ impl<'a> Simulation<'a> {
                     if let Some(p) = self.pending.pop_front()
                         && p.replaces > 0.0
                     {
-                        self.gc.heap.kill_oldest_first(p.class, p.replaces);
+                        self.gc.heap.kill_oldest_first(p.replaces_class, p.replaces);
                     }
                 }
                 Cause::Checkpoint => self.on_checkpoint_time(),
@@ -1030,54 +1039,102 @@ impl<'a> Simulation<'a> {
         self.note_rss();
     }
 
-    /// Live mid-life survivors (objects), and the rate (objects/s) and hazard (1/s) at which they
-    /// arrive and die now: the hazard is the arrivals' weighted mean over the lifetime classes.
-    fn survivor_objects(&self) -> (f64, f64, f64) {
+    /// Per lifetime class of the mid-life survivors: live objects, objects arriving per second
+    /// and their death hazard (1/s), at the current flows.
+    fn survivor_objects(&self) -> Vec<(f64, f64, f64)> {
         let heap = &self.gc.heap;
-        let (mut live, mut inflow, mut weighted) = (0.0, 0.0, 0.0);
-        for &(s, _, _) in &self.classes.shares {
-            let class = &heap.classes[s];
-            let (small, large) = (
-                class.object_bytes.max(1.0),
-                class.large_object_bytes.max(1.0),
-            );
-            live += (GEN0..LOH)
-                .map(|g| heap.gens[g].live[s] / small)
-                .sum::<f64>()
-                + heap.gens[LOH].live[s] / large;
-            let arriving = self.flows.soh[s] / small + self.flows.loh[s] / large;
-            inflow += arriving;
-            weighted += arriving * self.flows.hazard[s];
-        }
-        let hazard = if inflow > 0.0 { weighted / inflow } else { 0.0 };
-        (live, inflow, hazard)
+        self.classes
+            .shares
+            .iter()
+            .map(|&(s, _, _)| {
+                let class = &heap.classes[s];
+                let (small, large) = (
+                    class.object_bytes.max(1.0),
+                    class.large_object_bytes.max(1.0),
+                );
+                let live = (GEN0..LOH)
+                    .map(|g| heap.gens[g].live[s] / small)
+                    .sum::<f64>()
+                    + heap.gens[LOH].live[s] / large;
+                let arriving = self.flows.soh[s] / small + self.flows.loh[s] / large;
+                (live, arriving, self.flows.hazard[s])
+            })
+            .collect()
     }
 
     /// Seconds until the live mid-life survivors fill the survivor-index arrays at the current
-    /// flows (`None`: they do not, or there are no such arrays).
+    /// flows (`None`: they do not, or there are no such arrays). Each class's live objects
+    /// follow `L + (live − L)·e^(−h·t)` towards `L = arriving / h`. A class below its level
+    /// grows ever more slowly and one above it only shrinks, so the classes' growth now bounds
+    /// their growth from now on: stepping by the gap over it reaches the first crossing from
+    /// below.
     fn time_to_fill_survivor_index(&self) -> Option<f64> {
+        let ix = self.spec.workload.survivor_index.as_ref()?;
         self.classes.survivor_index?;
-        let (live, inflow, hazard) = self.survivor_objects();
-        let slots = self.index_slots;
-        if live >= slots || inflow <= 0.0 {
+        let classes = self.survivor_objects();
+        let capacity = self.index_slots * f64::from(ix.holders);
+        let live_at = |t: f64, (live, arriving, h): (f64, f64, f64)| -> f64 {
+            if h > 0.0 {
+                let limit = arriving / h;
+                limit + (live - limit) * (-h * t).exp()
+            } else {
+                live + arriving * t
+            }
+        };
+        let ceiling: f64 = classes
+            .iter()
+            .map(|&(live, arriving, h)| {
+                if h > 0.0 {
+                    live.max(arriving / h)
+                } else if arriving > 0.0 {
+                    f64::INFINITY
+                } else {
+                    live
+                }
+            })
+            .sum();
+        if ceiling <= capacity {
             return None;
         }
-        let t = if hazard > 0.0 {
-            // live(t) = L + (live − L)·e^(−h·t) towards L = inflow / h.
-            let limit = inflow / hazard;
-            if limit <= slots {
+        let mut t = 0.0;
+        for _ in 0..64 {
+            let now: Vec<f64> = classes.iter().map(|&c| live_at(t, c)).collect();
+            let gap = capacity - now.iter().sum::<f64>();
+            if gap <= 1e-9 * capacity {
+                break;
+            }
+            let growth: f64 = classes
+                .iter()
+                .zip(&now)
+                .map(|(&(_, arriving, h), n)| (arriving - h * n).max(0.0))
+                .sum();
+            if growth <= 0.0 {
                 return None;
             }
-            ((limit - live) / (limit - slots)).ln() / hazard
-        } else {
-            (slots - live) / inflow
-        };
-        (t.is_finite() && t > 0.0).then_some(t)
+            t += gap / growth;
+        }
+        // Never at the same instant: a crossing within rounding is left to the next step.
+        let t = t.max(1e-12 * self.now.max(1.0));
+        t.is_finite().then_some(t)
     }
 
-    /// Doubles the survivor-index arrays while the live mid-life survivors outnumber their
-    /// slots (or, when `due`, fill them to rounding): the old arrays die and the new ones are
-    /// allocated (on the LOH from the threshold).
+    /// The survivor-index arrays at `slots` slots each: their class (small or large), total
+    /// bytes, and whether each array is a large object.
+    fn survivor_index_arrays(
+        &self,
+        ix: &SurvivorIndex,
+        class: usize,
+        slots: f64,
+    ) -> (usize, f64, bool) {
+        let array = ix.slot_bytes * slots;
+        let large = array >= self.gc.tuning.loh_threshold;
+        let bytes = array * f64::from(ix.arrays) * f64::from(ix.holders);
+        (class + usize::from(large), bytes, large)
+    }
+
+    /// Doubles the survivor-index arrays while the live mid-life survivors of a holder outnumber
+    /// their slots (or, when `due`, fill them to rounding): the new arrays are allocated (on the
+    /// LOH from the threshold) and, once they are, the old ones die.
     fn grow_survivor_index(&mut self, due: bool) {
         let (Some(ix), Some(c)) = (
             &self.spec.workload.survivor_index,
@@ -1085,7 +1142,8 @@ impl<'a> Simulation<'a> {
         ) else {
             return;
         };
-        let (live, _, _) = self.survivor_objects();
+        let live: f64 =
+            self.survivor_objects().iter().map(|c| c.0).sum::<f64>() / f64::from(ix.holders);
         let full = if due {
             self.index_slots * (1.0 - 1e-9)
         } else {
@@ -1094,18 +1152,23 @@ impl<'a> Simulation<'a> {
         if live < full {
             return;
         }
+        let (old_class, mut old_bytes, _) = self.survivor_index_arrays(ix, c, self.index_slots);
+        if self.index_slots <= ix.initial_slots {
+            // The first arrays stay with the start-up heap they are counted in.
+            old_bytes = 0.0;
+        }
         self.index_slots *= 2.0;
         while live > self.index_slots {
             self.index_slots *= 2.0;
         }
-        let old = self.gc.heap.class_live(c);
-        self.gc.heap.kill_oldest_first(c, old);
-        let array = ix.slot_bytes * self.index_slots;
+        let (class, bytes, large) = self.survivor_index_arrays(ix, c, self.index_slots);
+        // The arrays in use (built, or still queued ahead) die once the new ones are built.
         self.pending.push_back(Pending {
-            class: c,
-            bytes: array * f64::from(ix.arrays),
-            large: array >= self.gc.tuning.loh_threshold,
-            replaces: 0.0,
+            class,
+            bytes,
+            large,
+            replaces: old_bytes,
+            replaces_class: old_class,
         });
     }
 
@@ -1529,4 +1592,68 @@ enum Cause {
 /// Runs `spec` to completion, reporting to `observer`.
 pub fn simulate(spec: &RunSpec, observer: &mut dyn Observer) -> Summary {
     Simulation::new(spec).run(observer)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::workload::objects::{Lifetime, LifetimeShare};
+
+    /// A lab workload with two lifetime classes of mid-life survivors held in growable arrays.
+    fn two_lifetimes() -> RunSpec {
+        let spec = crate::lab::LabSpec::parse(
+            "duration_s = 1\nalloc_rate_mb_s = 100\nsize.bytes = 256\nsurvive.fraction = 0.01\nsurvive.lifetime_ms = 10\n",
+            "two",
+        )
+        .unwrap();
+        let mut rs = crate::lab::predict::run_spec(
+            &spec,
+            &crate::lab::LabMachine::first_host(),
+            &Vec::new(),
+        )
+        .unwrap();
+        rs.workload.lifetimes.push(LifetimeShare {
+            fraction: 0.01,
+            lifetime: Lifetime::MeanSeconds(1000.0),
+        });
+        rs
+    }
+
+    /// With a short-lived and a long-lived class, the hazard averaged over arrivals would say
+    /// the survivors level off at ~10 objects; the classes' own curves cross 1,024 slots, and
+    /// the fill time lands on the first crossing.
+    #[test]
+    fn the_survivor_index_fills_where_the_classes_together_reach_it() {
+        let rs = two_lifetimes();
+        let mut sim = Simulation::new(&rs);
+        sim.index_slots = 1024.0;
+        let shares: Vec<usize> = sim.classes.shares.iter().map(|s| s.0).collect();
+        assert_eq!(shares.len(), 2);
+        // Short-lived: 1,000 objects/s dying at 100/s (level 10); long-lived: 10 objects/s
+        // dying at 0.001/s (level 10,000), 500 alive now.
+        let size = sim.gc.heap.classes[shares[0]].object_bytes;
+        for (c, (arriving, hazard, live)) in shares
+            .iter()
+            .zip([(1000.0, 100.0, 10.0), (10.0, 1e-3, 500.0)])
+        {
+            sim.flows.soh[*c] = arriving * size;
+            sim.flows.loh[*c] = 0.0;
+            sim.flows.hazard[*c] = hazard;
+            sim.gc.heap.gens[crate::sim::gc::heap::GEN1].live[*c] = live * size;
+        }
+        let t = sim
+            .time_to_fill_survivor_index()
+            .expect("the survivors fill the slots");
+        let at = |t: f64| 10.0 + 10_000.0 + (500.0 - 10_000.0) * (-1e-3 * t).exp();
+        assert!(
+            (at(t) / 1024.0 - 1.0).abs() < 1e-6,
+            "t = {t}: {} objects",
+            at(t)
+        );
+        // Nothing more arrives: never.
+        for c in &shares {
+            sim.flows.soh[*c] = 0.0;
+        }
+        assert_eq!(sim.time_to_fill_survivor_index(), None);
+    }
 }

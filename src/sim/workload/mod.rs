@@ -45,16 +45,32 @@ pub struct WorkloadSpec {
 
 /// Growable arrays with one slot per live mid-life survivor (a queue or a binary heap of
 /// references, as `List<T>` grows): when the survivors outnumber the slots, each array is
-/// replaced by one twice as long and the old one becomes garbage. An array of at least the LOH
-/// threshold goes to the Large Object Heap.
+/// replaced by one twice as long and the old one becomes garbage once the new one is filled.
+/// An array of at least the LOH threshold goes to the Large Object Heap.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SurvivorIndex {
     /// Arrays growing together (a binary heap of expiry times and references: 2).
     pub arrays: u32,
+    /// Independent sets of arrays, each holding an equal share of the survivors (one per
+    /// allocating thread).
+    pub holders: u32,
     /// Bytes per slot of one array (a reference or a 64-bit key: 8).
     pub slot_bytes: f64,
     /// Slots each array starts with.
     pub initial_slots: f64,
+}
+
+impl SurvivorIndex {
+    /// Whether it describes arrays at all: at least one array and holder, slots of positive
+    /// size and at least one slot to start with.
+    pub fn is_valid(&self) -> bool {
+        self.arrays >= 1
+            && self.holders >= 1
+            && self.slot_bytes.is_finite()
+            && self.slot_bytes > 0.0
+            && self.initial_slots.is_finite()
+            && self.initial_slots >= 1.0
+    }
 }
 
 /// A pool of pinned buffers on the managed heap (pinned `byte[]` handed out and returned, as
