@@ -207,6 +207,17 @@ impl<'a> Simulation<'a> {
             large_touch_fraction: touch,
             holder: Holder::OldContainer,
         };
+        // Objects the application or a model keeps until it drops them, of the workload's sizes.
+        let kept_class = |name: &str, placement: Placement| ClassSpec {
+            name: name.into(),
+            death: Death::Explicit,
+            placement,
+            pinned: false,
+            object_bytes: small,
+            large_object_bytes: large,
+            large_touch_fraction: 1.0,
+            holder: Holder::OldContainer,
+        };
         let mut class_specs = vec![workload_class("die-young".into(), Death::Transient)];
         let mut shares = Vec::new();
         for (i, s) in spec.workload.lifetimes.iter().enumerate() {
@@ -311,16 +322,7 @@ impl<'a> Simulation<'a> {
                 ("job-graphs", Placement::Packed),
                 ("checkpoint-metadata", Placement::Scattered),
             ] {
-                class_specs.push(ClassSpec {
-                    name: name.into(),
-                    death: Death::Explicit,
-                    placement,
-                    pinned: false,
-                    object_bytes: small,
-                    large_object_bytes: large,
-                    large_touch_fraction: 1.0,
-                    holder: Holder::OldContainer,
-                });
+                class_specs.push(kept_class(name, placement));
             }
             class_specs.len() - 2
         });
@@ -334,16 +336,7 @@ impl<'a> Simulation<'a> {
             .filter(|ix| !shares.is_empty() && ix.is_valid())
             .map(|_| {
                 for name in ["survivor-index", "survivor-index-large"] {
-                    class_specs.push(ClassSpec {
-                        name: name.into(),
-                        death: Death::Explicit,
-                        placement: Placement::Packed,
-                        pinned: false,
-                        object_bytes: small,
-                        large_object_bytes: large,
-                        large_touch_fraction: 1.0,
-                        holder: Holder::OldContainer,
-                    });
+                    class_specs.push(kept_class(name, Placement::Packed));
                 }
                 class_specs.len() - 2
             });
