@@ -1091,16 +1091,16 @@ impl<'a> Simulation<'a> {
         }
         let mut t = 0.0;
         for _ in 0..64 {
-            let now: Vec<f64> = classes.iter().map(|&c| live_at(t, c)).collect();
-            let gap = capacity - now.iter().sum::<f64>();
+            let (mut total, mut growth) = (0.0, 0.0);
+            for &c in &classes {
+                let n = live_at(t, c);
+                total += n;
+                growth += (c.1 - c.2 * n).max(0.0);
+            }
+            let gap = capacity - total;
             if gap <= 1e-9 * capacity {
                 break;
             }
-            let growth: f64 = classes
-                .iter()
-                .zip(&now)
-                .map(|(&(_, arriving, h), n)| (arriving - h * n).max(0.0))
-                .sum();
             if growth <= 0.0 {
                 return None;
             }
