@@ -45,16 +45,14 @@ const PAUSE_WITHIN_2X_SHARE: f64 = 0.90;
 /// it must stay under. Each entry is an open item of the fidelity work, not a tolerance.
 fn known_gap(dataset: &str, metric: &str, target: Target) -> Option<f64> {
     match (dataset, metric, target) {
-        // .NET 8: LOH churn at 4,500 gen2s per second (22% under), which peaks after its
-        // workload: within 3.5 MB of the model during the run, then 1.7–9 MB more in the lab's
-        // tail (the managed heap grows with no GC) and 3 MB more at exit; a 128 MiB limit
-        // reached with less than an object of headroom, where the runtime runs out of memory a
-        // 32 MiB LOH region early (18% over, see validation/README.md); 1 MiB LOH objects under
-        // a 512 MiB limit (15% over: single runs peak at 143–169 MB).
-        ("calibration-net8", "peak_rss_bytes", Target::Max(_)) => Some(0.23),
+        // .NET 8: a 128 MiB limit reached with less than an object of headroom, where the
+        // runtime runs out of memory a 32 MiB LOH region early (18% over, see
+        // validation/README.md).
+        ("calibration-net8", "peak_rss_bytes", Target::Max(_)) => Some(0.18),
         // Holdout, 8: a pool that pins fresh 16 KiB buffers fragments regions until the runtime
         // runs blocking gen2s for fragmentation and the heap grows to 440 MB; the model compacts
-        // (459 MB of RSS against 537–588 MB).
+        // (459 MB of RSS against 537–588 MB; its gen1 GCs sit on a knife edge between promoting
+        // and not, and with changes of a few hundred KB elsewhere the figure can drop to 437 MB).
         ("holdout-net8", "peak_rss_bytes", Target::Max(_)) => Some(0.22),
         // The holdout's first recording, on a loaded host: a 2-heap Server GC under a hard limit
         // (3.1, 16% over) and the same pool (8, 15% under).

@@ -6,6 +6,7 @@ pub mod compare;
 pub mod host_speed;
 pub mod machine;
 pub mod predict;
+pub mod recorder;
 pub mod spec;
 
 pub use compare::{DatasetComparison, compare_dataset};

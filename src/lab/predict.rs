@@ -341,6 +341,7 @@ pub fn run_spec(
                 [usize::from(machine.profile != crate::sim::gc::GcProfile::NetCore31)],
             startup_loh_bytes: super::machine::STARTUP_LOH
                 [usize::from(machine.profile != crate::sim::gc::GcProfile::NetCore31)],
+            gc_listener: Some(super::recorder::listener(machine.profile)),
         },
         pod: PodSpec {
             request_bytes: None,
@@ -451,7 +452,7 @@ fn prediction_of(spec: &LabSpec, s: &Summary) -> LabPrediction {
         peak_heap_after_gc_bytes: s.peak_heap_after_gc,
         pause_total_ms: s.pause_total_s * 1000.0,
         pause_max_ms: s.pause_max_s * 1000.0,
-        run_s: s.outcome_time_s.unwrap_or(s.simulated_s),
+        run_s: s.outcome_time_s.unwrap_or(s.workload_end_s),
     }
 }
 

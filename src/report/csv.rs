@@ -778,6 +778,7 @@ mod tests {
         spec.pod.request_bytes = None;
         let s = Summary {
             simulated_s: 600.0,
+            workload_end_s: 600.0,
             peak_rss: 900_000_000.0,
             peak_rss_time_s: 123.4567,
             peak_components: components(0.0),

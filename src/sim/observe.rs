@@ -256,6 +256,9 @@ impl PauseHistogram {
 pub struct Summary {
     /// Simulated time covered, seconds.
     pub simulated_s: f64,
+    /// When the workload ended, seconds: `simulated_s`, or earlier when the process stayed up
+    /// after it (a GC event listener finishing its work).
+    pub workload_end_s: f64,
     /// Highest resident memory, bytes.
     pub peak_rss: f64,
     /// When it was reached, seconds.

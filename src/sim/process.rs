@@ -24,6 +24,46 @@ pub struct ProcessSpec {
     pub startup_heap_bytes: f64,
     /// Large objects kept from start-up (the runtime's own object arrays), bytes.
     pub startup_loh_bytes: f64,
+    /// An in-process listener for the runtime's GC events, if the process runs one.
+    pub gc_listener: Option<GcEventListener>,
+}
+
+/// An in-process listener for the runtime's GC events (an `EventListener` enabled on the
+/// runtime's GC keyword, as metrics and diagnostics agents run). The runtime queues each GC's
+/// events and a dispatcher thread hands them to the listener later; the dispatcher is a managed
+/// thread, so it makes progress only while the runtime is not suspended for a GC. When the
+/// workload ends, the listener receives what is still queued and writes out its records before
+/// the process exits. Everything it allocates is small objects.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GcEventListener {
+    /// Short-lived objects allocated to receive one GC's events (event arguments and their
+    /// payloads), bytes.
+    pub transient_bytes_per_gc: f64,
+    /// Objects kept per GC until the process exits (the listener's record of it), bytes.
+    pub retained_bytes_per_gc: f64,
+    /// Time the runtime runs unsuspended between a GC and its events reaching the listener,
+    /// seconds.
+    pub dispatch_lag_s: f64,
+    /// Short-lived objects allocated to write out the records when the workload ends: a fixed
+    /// part, bytes.
+    pub report_bytes: f64,
+    /// The same per GC recorded, bytes.
+    pub report_bytes_per_gc: f64,
+}
+
+impl GcEventListener {
+    /// Whether every figure is finite and not negative.
+    pub fn is_valid(&self) -> bool {
+        [
+            self.transient_bytes_per_gc,
+            self.retained_bytes_per_gc,
+            self.dispatch_lag_s,
+            self.report_bytes,
+            self.report_bytes_per_gc,
+        ]
+        .iter()
+        .all(|x| x.is_finite() && *x >= 0.0)
+    }
 }
 
 impl Default for ProcessSpec {
@@ -37,6 +77,7 @@ impl Default for ProcessSpec {
             native_bytes: 16.0 * 1_048_576.0,
             startup_heap_bytes: 12.0 * 1_048_576.0,
             startup_loh_bytes: 1_048_576.0,
+            gc_listener: None,
         }
     }
 }

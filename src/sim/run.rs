@@ -99,6 +99,8 @@ struct Classes {
     jobs: Option<usize>,
     /// The arrays that hold the mid-life survivors: small ones, then large ones (LOH).
     survivor_index: Option<usize>,
+    /// A GC event listener's objects: the short-lived ones, then the records it keeps.
+    listener: Option<usize>,
     n: usize,
 }
 
@@ -112,6 +114,8 @@ struct Pending {
     replaces: f64,
     /// The class of the bytes it replaces.
     replaces_class: usize,
+    /// Another small-object class that takes a share of the batch's bytes, allocated with it.
+    shared_with: Option<(usize, f64)>,
 }
 
 /// A run in progress.
@@ -173,6 +177,17 @@ pub struct Simulation<'a> {
     init_rate: f64,
     /// Allocation stopped because a large allocation waits for the background GC.
     allocation_waits: bool,
+    /// Time the process ran unsuspended (outside GC pauses), seconds.
+    mutator_time: f64,
+    /// GCs whose events the listener has yet to receive: when (in `mutator_time`) they reach
+    /// it, and how many.
+    listener_queue: std::collections::VecDeque<(f64, f64)>,
+    /// GCs whose events the listener received.
+    listener_gcs: f64,
+    /// The workload has ended; the process finishes what is queued before it exits.
+    winding_down: bool,
+    /// When the workload ended, seconds.
+    workload_end: Option<f64>,
     checkpointed_state: f64,
     gc_counts_before: [u64; 3],
     background_before: u64,
@@ -340,6 +355,36 @@ impl<'a> Simulation<'a> {
                 }
                 class_specs.len() - 2
             });
+        // A GC event listener's objects: event arguments that die young (small objects of a
+        // typical 128 bytes), and its records, kept to the end in one list: the GC counts one
+        // object, and one reference from the list, per record.
+        let listener_class = spec
+            .process
+            .gc_listener
+            .as_ref()
+            .filter(|l| l.is_valid())
+            .map(|l| {
+                for (name, death, object) in [
+                    ("gc-listener-events", Death::Transient, 128.0),
+                    (
+                        "gc-listener-records",
+                        Death::Explicit,
+                        l.retained_bytes_per_gc.max(16.0),
+                    ),
+                ] {
+                    class_specs.push(ClassSpec {
+                        name: name.into(),
+                        death,
+                        placement: Placement::Scattered,
+                        pinned: false,
+                        object_bytes: object,
+                        large_object_bytes: large,
+                        large_touch_fraction: 1.0,
+                        holder: Holder::GrowingList,
+                    });
+                }
+                class_specs.len() - 2
+            });
         let n = class_specs.len();
         let mut gc = Gc::new(&spec.gc, &spec.machine, class_specs);
         gc.seed(spec.seed);
@@ -365,6 +410,7 @@ impl<'a> Simulation<'a> {
                 checkpoint: checkpoint_class,
                 jobs: jobs_class,
                 survivor_index: index_class,
+                listener: listener_class,
                 n,
             },
             sizes,
@@ -416,6 +462,11 @@ impl<'a> Simulation<'a> {
             pending_rate: 0.0,
             init_rate: 0.0,
             allocation_waits: false,
+            mutator_time: 0.0,
+            listener_queue: std::collections::VecDeque::new(),
+            listener_gcs: 0.0,
+            winding_down: false,
+            workload_end: None,
             checkpointed_state: 0.0,
             gc_counts_before: [0; 3],
             background_before: 0,
@@ -547,6 +598,7 @@ impl<'a> Simulation<'a> {
     /// Records the process would work through per second right now, before the network's limit.
     fn wanted_rate(&self) -> f64 {
         if !self.running
+            || self.winding_down
             || self.init_remaining > 0.0
             || self.init_pool_remaining > 0.0
             || self.stopped()
@@ -594,6 +646,7 @@ impl<'a> Simulation<'a> {
             large,
             replaces: replaces.max(0.0),
             replaces_class: class,
+            shared_with: None,
         });
     }
 
@@ -672,10 +725,17 @@ impl<'a> Simulation<'a> {
         }
         // Objects the models create at once, one batch after the other at the build rate.
         if let Some(p) = self.pending.front() {
+            let own = match p.shared_with {
+                Some((c, share)) => {
+                    f.soh[c] += build_rate * share;
+                    build_rate * (1.0 - share)
+                }
+                None => build_rate,
+            };
             if p.large {
-                f.loh[p.class] += build_rate;
+                f.loh[p.class] += own;
             } else {
-                f.soh[p.class] += build_rate;
+                f.soh[p.class] += own;
             }
             self.pending_rate = build_rate;
         }
@@ -775,7 +835,7 @@ impl<'a> Simulation<'a> {
     /// Runs to the horizon (or the end of a finite job, or a failure without restart), reporting
     /// to `observer`, and returns the summary.
     pub fn run(mut self, observer: &mut dyn Observer) -> Summary {
-        let horizon = self.spec.horizon_s;
+        let mut horizon = self.spec.horizon_s;
         self.queue.schedule(SimTime::ZERO, Ev::Sample);
         self.queue.schedule(SimTime::ZERO, Ev::TrafficChange);
         if let RestartPolicy::Always {
@@ -812,7 +872,16 @@ impl<'a> Simulation<'a> {
                     .schedule(SimTime::from_secs_f64(iv), Ev::JobCheckpoint);
             }
         }
-        while !self.finished && self.now < horizon {
+        loop {
+            if self.finished || self.now >= horizon {
+                // A normal end leaves the process up while it finishes what is queued.
+                if !self.winding_down && self.wind_down() {
+                    self.finished = false;
+                    horizon = f64::INFINITY;
+                    continue;
+                }
+                break;
+            }
             self.compute_flows();
             let t_event = self
                 .queue
@@ -869,12 +938,15 @@ impl<'a> Simulation<'a> {
                         self.handle(ev, observer);
                     }
                 }
-                Cause::Horizon => break,
+                Cause::Horizon => {}
                 Cause::PendingDone => {
                     if let Some(p) = self.pending.pop_front()
                         && p.replaces > 0.0
                     {
                         self.gc.heap.kill_oldest_first(p.replaces_class, p.replaces);
+                    }
+                    if self.winding_down && self.pending.is_empty() {
+                        self.finished = true;
                     }
                 }
                 Cause::Checkpoint => self.on_checkpoint_time(),
@@ -894,14 +966,14 @@ impl<'a> Simulation<'a> {
                             self.init_remaining = 0.0;
                         }
                     }
-                    if cause == Cause::Stop {
+                    if cause == Cause::Stop && !self.winding_down {
                         self.finished = true;
                     }
                 }
             }
             // A job that stops after a set volume ends when it gets there, whichever limit was
             // met at the same instant.
-            if self.stopped() {
+            if self.stopped() && !self.winding_down {
                 self.finished = true;
             }
         }
@@ -1010,7 +1082,11 @@ impl<'a> Simulation<'a> {
             }
             if let (Some(p), Some(c)) = (&self.spec.pinned_pool, self.classes.pool) {
                 let replaced = p.replacements_per_s * p.buffer_bytes * dt;
-                if replaced > 0.0 && self.init_remaining <= 0.0 && self.init_pool_remaining <= 0.0 {
+                if replaced > 0.0
+                    && !self.winding_down
+                    && self.init_remaining <= 0.0
+                    && self.init_pool_remaining <= 0.0
+                {
                     // Replaced buffers are picked at random among the pool's.
                     let (a, b) = (self.gc.heap.class_live(c), self.gc.heap.class_live(c + 1));
                     if a + b > 0.0 {
@@ -1024,12 +1100,67 @@ impl<'a> Simulation<'a> {
             self.grow_survivor_index(false);
             self.advance_models(r, dt);
             self.running_time += dt;
+            self.mutator_time += dt;
         } else if dt > 0.0 && !self.running {
             self.backlog += self.demand_rate * dt;
         }
         self.now += dt;
         self.queue.advance_to(SimTime::from_secs_f64(self.now));
         self.note_rss();
+    }
+
+    /// The GC event listener receives the events of the GCs queued for it: those due by now, or
+    /// all of them (`all`, when the workload has ended).
+    fn deliver_gc_events(&mut self, all: bool) {
+        let (Some(l), Some(c)) = (
+            self.spec.process.gc_listener.as_ref(),
+            self.classes.listener,
+        ) else {
+            self.listener_queue.clear();
+            return;
+        };
+        let mut gcs = 0.0;
+        while let Some(&(due, n)) = self.listener_queue.front() {
+            if !all && due > self.mutator_time + 1e-12 {
+                break;
+            }
+            gcs += n;
+            self.listener_queue.pop_front();
+        }
+        self.listener_gcs += gcs;
+        // One batch: the event objects, and among them the records.
+        let bytes = gcs * (l.transient_bytes_per_gc + l.retained_bytes_per_gc);
+        if bytes > 0.0 {
+            self.allocate(c, bytes);
+            if let Some(p) = self.pending.back_mut() {
+                p.shared_with = Some((c + 1, gcs * l.retained_bytes_per_gc / bytes));
+            }
+        }
+    }
+
+    /// The workload has ended normally: a process with a GC event listener stays up while the
+    /// listener receives the events still queued and writes out its records (short-lived
+    /// objects, allocated with no workload running). Returns whether there is such work to do.
+    fn wind_down(&mut self) -> bool {
+        if self.winding_down || !self.running || self.outcome != Outcome::Ok {
+            return false;
+        }
+        let (Some(l), Some(c)) = (
+            self.spec.process.gc_listener.as_ref(),
+            self.classes.listener,
+        ) else {
+            return false;
+        };
+        self.winding_down = true;
+        self.workload_end = Some(self.now);
+        self.deliver_gc_events(true);
+        let report = l.report_bytes + l.report_bytes_per_gc * self.listener_gcs;
+        self.allocate(c, report);
+        if self.pending.is_empty() {
+            self.winding_down = false;
+            return false;
+        }
+        true
     }
 
     /// Per lifetime class of the mid-life survivors: live objects, objects arriving per second
@@ -1162,6 +1293,7 @@ impl<'a> Simulation<'a> {
             large,
             replaces: old_bytes,
             replaces_class: old_class,
+            shared_with: None,
         });
     }
 
@@ -1238,6 +1370,18 @@ impl<'a> Simulation<'a> {
     fn run_gc(&mut self, reason: GcReason, observer: &mut dyn Observer) {
         let env = self.env();
         let col = self.gc.collect(self.now, reason, &env);
+        if let Some(l) = self.spec.process.gc_listener.as_ref()
+            && self.classes.listener.is_some()
+            && !col.records.is_empty()
+        {
+            self.listener_queue.push_back((
+                self.mutator_time + l.dispatch_lag_s,
+                col.records.len() as f64,
+            ));
+        }
+        // What came due since the last GC reaches the listener now (at most a GC interval
+        // late, which changes nothing but when a few KB of events are allocated).
+        self.deliver_gc_events(false);
         for r in &col.records {
             self.pauses.add(r.pause_s);
             self.pause_max = self.pause_max.max(r.pause_s);
@@ -1541,6 +1685,7 @@ impl<'a> Simulation<'a> {
     fn summary(&self) -> Summary {
         Summary {
             simulated_s: self.now,
+            workload_end_s: self.workload_end.unwrap_or(self.now),
             peak_rss: self.peak_rss,
             peak_rss_time_s: self.peak_rss_time,
             peak_components: self.peak_components,
@@ -1590,6 +1735,8 @@ pub fn simulate(spec: &RunSpec, observer: &mut dyn Observer) -> Summary {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sim::observe::NullObserver;
+    use crate::sim::process::GcEventListener;
     use crate::sim::workload::objects::{Lifetime, LifetimeShare};
 
     /// A lab workload with two lifetime classes of mid-life survivors held in growable arrays.
@@ -1648,5 +1795,70 @@ mod tests {
             sim.flows.soh[*c] = 0.0;
         }
         assert_eq!(sim.time_to_fill_survivor_index(), None);
+    }
+
+    /// A lab workload on the first host with the given GC event listener.
+    fn with_listener(spec_text: &str, listener: Option<GcEventListener>) -> RunSpec {
+        let spec = crate::lab::LabSpec::parse(spec_text, "listener").unwrap();
+        let mut rs = crate::lab::predict::run_spec(
+            &spec,
+            &crate::lab::LabMachine::first_host(),
+            &Vec::new(),
+        )
+        .unwrap();
+        rs.process.gc_listener = listener;
+        rs
+    }
+
+    /// The listener's records survive to the end, and when the workload ends it receives what
+    /// is queued and writes its report. With LOH churn gen0's pages are cold, so all of it is new
+    /// resident memory; with small-object churn it lands on gen0's warm pages.
+    #[test]
+    fn a_gc_listener_writes_its_report_after_the_workload() {
+        let listener = GcEventListener {
+            transient_bytes_per_gc: 10_000.0,
+            retained_bytes_per_gc: 500.0,
+            dispatch_lag_s: 0.02,
+            report_bytes: 50_000.0,
+            report_bytes_per_gc: 2_000.0,
+        };
+        let loh = "alloc_rate_mb_s = 0\ntotal_alloc_mb = 400\nsize.bytes = 100000\n";
+        let without = simulate(&with_listener(loh, None), &mut NullObserver);
+        let with = simulate(
+            &with_listener(loh, Some(listener.clone())),
+            &mut NullObserver,
+        );
+        let gcs: u64 = with.gc_counts.iter().sum();
+        assert!(gcs > 50, "{:?}", with.gc_counts);
+        // LOH churn's GCs are LOH-budget gen2s; the listener's small objects change none.
+        assert_eq!(with.gc_counts, without.gc_counts);
+        assert_eq!(without.workload_end_s, without.simulated_s);
+        assert!(with.workload_end_s < with.simulated_s);
+        assert!((with.workload_end_s - without.simulated_s).abs() < 0.05 * without.simulated_s);
+        let n = gcs as f64;
+        let report = listener.report_bytes + listener.report_bytes_per_gc * n;
+        let records = listener.retained_bytes_per_gc * n;
+        let grown = with.peak_rss - without.peak_rss;
+        // At least the report and the records; at most that and every GC's events at once,
+        // with the GC's bookkeeping for them.
+        let most = report + records + listener.transient_bytes_per_gc * n;
+        assert!(
+            grown >= 0.95 * (report + records) && grown <= 1.05 * most,
+            "grew {grown} for a report of {report} and records of {records}"
+        );
+        let churn = "alloc_rate_mb_s = 0\ntotal_alloc_mb = 2000\nsize.bytes = 512\n";
+        let without = simulate(&with_listener(churn, None), &mut NullObserver);
+        let with = simulate(
+            &with_listener(churn, Some(listener.clone())),
+            &mut NullObserver,
+        );
+        let n: f64 = with.gc_counts.iter().sum::<u64>() as f64;
+        let report = listener.report_bytes + listener.report_bytes_per_gc * n;
+        assert!(n > 10.0);
+        assert!(
+            with.peak_rss - without.peak_rss < 0.5 * report,
+            "grew {} for a report of {report}",
+            with.peak_rss - without.peak_rss
+        );
     }
 }

@@ -311,6 +311,7 @@ impl Gc {
                     young.min(entries * self.chunk_room_last_gc),
                     gen1.min(entries * self.chunk_room_last_gen1),
                 ),
+                Holder::GrowingList => (0.0, 0.0),
             };
             useful += u;
             found += u + f;

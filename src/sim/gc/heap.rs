@@ -52,6 +52,10 @@ pub enum Holder {
         /// Objects per chunk, summed over the chunks filled at the same time.
         entries: f64,
     },
+    /// A list whose backing array is reallocated as it doubles: the array is about as old as
+    /// the objects it holds, so its references seldom cross generations (only between a gen1
+    /// GC that promotes the array and its next doubling). Counted as none.
+    GrowingList,
 }
 
 /// A lifetime class.
