@@ -857,14 +857,14 @@ fn a_heap_near_its_hard_limit_condemns_gen1_for_low_ephemeral_space() {
 /// resident memory one for one: from the last sample to the process's peak, RSS grew 2.82–2.84
 /// MB in `loh-85kb-unthrottled` (1,365 GCs; the writing allocated 2.80 MB) and 0.97 MB in
 /// `loh-256kb-500mbs` (500 GCs; 1.06 MB). Small-object churn writes on pages gen0 already
-/// touched: `churn-2kb` grew 0.12 MB for 0.36 MB allocated. The model's peak with the report
-/// against the same run without it.
+/// touched: `churn-2kb` grew 0.12 MB for 0.36 MB allocated. The model's growth is its peak with
+/// the report less the same run's peak without it.
 #[test]
 fn the_recorders_report_lands_on_cold_pages_after_loh_churn() {
-    for (name, low_mb, high_mb) in [
-        ("loh-85kb-unthrottled", 2.3, 3.4),
-        ("loh-256kb-500mbs", 0.8, 1.3),
-        ("churn-2kb", -0.05, 0.2),
+    for (name, real_mb) in [
+        ("loh-85kb-unthrottled", 2.83),
+        ("loh-256kb-500mbs", 0.97),
+        ("churn-2kb", 0.12),
     ] {
         let with = lab_run_spec(NET8, name);
         let mut without = with.clone();
@@ -874,8 +874,8 @@ fn the_recorders_report_lands_on_cold_pages_after_loh_churn() {
         let peak = |rs| memsim::sim::simulate(rs, &mut memsim::sim::observe::NullObserver).peak_rss;
         let grown = (peak(&with) - peak(&without)) / 1e6;
         assert!(
-            (low_mb..=high_mb).contains(&grown),
-            "{name}: the report added {grown:.2} MB, expected {low_mb}–{high_mb}"
+            (grown - real_mb).abs() <= (0.12 * real_mb).max(0.12),
+            "{name}: the report added {grown:.2} MB, the lab's process {real_mb} MB"
         );
     }
 }

@@ -14,9 +14,10 @@ use crate::sim::gc::GcProfile;
 use crate::sim::process::GcEventListener;
 
 /// Bytes the recorder allocates per GC it receives, over the runs of the calibration datasets'
-/// specs without survivors, state or pools (least squares of `total_allocated_bytes` less the
-/// workload's and the set-up's, on GCs and samples): 8.4 and 8.8 KB on .NET Core 3.1's two
-/// hosts, 9.7 KB on .NET 8.
+/// specs without survivors, state or pools: least squares, on GCs and samples, of what the
+/// process allocated up to its last sample (so without the writing at exit) less the workload's
+/// and the set-up's (the `init` sample's). 8.4 and 8.8 KB on .NET Core 3.1's two hosts, 9.7 KB
+/// on .NET 8.
 pub const RECEIVED_BYTES_PER_GC: [f64; 2] = [8_600.0, 9_700.0];
 
 /// Bytes of the records the recorder keeps per GC (its row, two arrays of five sizes, the

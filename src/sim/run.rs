@@ -179,13 +179,16 @@ pub struct Simulation<'a> {
     allocation_waits: bool,
     /// Time the process ran unsuspended (outside GC pauses), seconds.
     mutator_time: f64,
-    /// GCs whose events the listener has yet to receive: when (in `mutator_time`) they reach
-    /// it, and how many.
+    /// GCs whose events the listener has yet to receive: when (in `mutator_time`) they are due,
+    /// and how many. Due events are handed over at the first GC after that time, or when the
+    /// workload ends.
     listener_queue: std::collections::VecDeque<(f64, f64)>,
     /// GCs whose events the listener received.
     listener_gcs: f64,
     /// The workload has ended; the process finishes what is queued before it exits.
     winding_down: bool,
+    /// The process failed and will not be restarted.
+    exited: bool,
     /// When the workload ended, seconds.
     workload_end: Option<f64>,
     checkpointed_state: f64,
@@ -356,8 +359,8 @@ impl<'a> Simulation<'a> {
                 class_specs.len() - 2
             });
         // A GC event listener's objects: event arguments that die young (small objects of a
-        // typical 128 bytes), and its records, kept to the end in one list: the GC counts one
-        // object, and one reference from the list, per record.
+        // typical 128 bytes), and its records, kept to the end in one list whose array ages with
+        // them (`Holder::GrowingList`): the GC counts one object per record.
         let listener_class = spec
             .process
             .gc_listener
@@ -466,6 +469,7 @@ impl<'a> Simulation<'a> {
             listener_queue: std::collections::VecDeque::new(),
             listener_gcs: 0.0,
             winding_down: false,
+            exited: false,
             workload_end: None,
             checkpointed_state: 0.0,
             gc_counts_before: [0; 3],
@@ -832,8 +836,9 @@ impl<'a> Simulation<'a> {
         }
     }
 
-    /// Runs to the horizon (or the end of a finite job, or a failure without restart), reporting
-    /// to `observer`, and returns the summary.
+    /// Runs to the horizon (or the end of a finite job, or a failure without restart), then,
+    /// with a GC event listener, for as long as the listener takes to finish (at most a minute
+    /// more); reports to `observer` and returns the summary.
     pub fn run(mut self, observer: &mut dyn Observer) -> Summary {
         let mut horizon = self.spec.horizon_s;
         self.queue.schedule(SimTime::ZERO, Ev::Sample);
@@ -877,7 +882,7 @@ impl<'a> Simulation<'a> {
                 // A normal end leaves the process up while it finishes what is queued.
                 if !self.winding_down && self.wind_down() {
                     self.finished = false;
-                    horizon = f64::INFINITY;
+                    horizon = self.now + WIND_DOWN_LIMIT_S;
                     continue;
                 }
                 break;
@@ -1142,7 +1147,7 @@ impl<'a> Simulation<'a> {
     /// listener receives the events still queued and writes out its records (short-lived
     /// objects, allocated with no workload running). Returns whether there is such work to do.
     fn wind_down(&mut self) -> bool {
-        if self.winding_down || !self.running || self.outcome != Outcome::Ok {
+        if self.winding_down || !self.running || self.exited {
             return false;
         }
         let (Some(l), Some(c)) = (
@@ -1439,8 +1444,20 @@ impl<'a> Simulation<'a> {
         }
         observer.on_event(&event);
         self.emit_sample(observer);
+        // A new process has a new listener: the old one's queue dies with it.
+        self.listener_queue.clear();
+        self.listener_gcs = 0.0;
+        if self.winding_down {
+            // The process failed on its way out: there is no workload left to restart for.
+            self.exited = true;
+            self.finished = true;
+            return;
+        }
         match self.spec.pod.restart {
-            RestartPolicy::Never => self.finished = true,
+            RestartPolicy::Never => {
+                self.exited = true;
+                self.finished = true;
+            }
             RestartPolicy::Always { .. } => {
                 let uptime = self.now - self.process_start;
                 if uptime >= BACKOFF_RESET_S {
@@ -1727,6 +1744,9 @@ enum Cause {
     IndexFull,
 }
 
+/// Longest a process stays up after its workload ends, seconds.
+const WIND_DOWN_LIMIT_S: f64 = 60.0;
+
 /// Runs `spec` to completion, reporting to `observer`.
 pub fn simulate(spec: &RunSpec, observer: &mut dyn Observer) -> Summary {
     Simulation::new(spec).run(observer)
@@ -1832,7 +1852,6 @@ mod tests {
         assert!(gcs > 50, "{:?}", with.gc_counts);
         // LOH churn's GCs are LOH-budget gen2s; the listener's small objects change none.
         assert_eq!(with.gc_counts, without.gc_counts);
-        assert_eq!(without.workload_end_s, without.simulated_s);
         assert!(with.workload_end_s < with.simulated_s);
         assert!((with.workload_end_s - without.simulated_s).abs() < 0.05 * without.simulated_s);
         let n = gcs as f64;
@@ -1859,6 +1878,71 @@ mod tests {
             with.peak_rss - without.peak_rss < 0.5 * report,
             "grew {} for a report of {report}",
             with.peak_rss - without.peak_rss
+        );
+    }
+
+    /// Events reach the listener after `dispatch_lag_s` of time the runtime was not suspended:
+    /// with a lag just past the run's unsuspended time, every GC's events are still queued when
+    /// the workload ends (LOH churn spends most of its time in GC pauses, so a lag counted in
+    /// wall time would have delivered most of them during the run).
+    #[test]
+    fn the_dispatch_lag_runs_only_while_the_runtime_is_not_suspended() {
+        let loh = "alloc_rate_mb_s = 0\ntotal_alloc_mb = 400\nsize.bytes = 100000\n";
+        let mut listener = GcEventListener {
+            transient_bytes_per_gc: 10_000.0,
+            retained_bytes_per_gc: 500.0,
+            dispatch_lag_s: 0.0,
+            report_bytes: 0.0,
+            report_bytes_per_gc: 0.0,
+        };
+        let first = simulate(
+            &with_listener(loh, Some(listener.clone())),
+            &mut NullObserver,
+        );
+        let unsuspended = first.workload_end_s - first.pause_total_s;
+        assert!(first.pause_total_s > unsuspended, "{first:?}");
+        listener.dispatch_lag_s = 1.05 * unsuspended;
+        let without = simulate(&with_listener(loh, None), &mut NullObserver);
+        let with = simulate(
+            &with_listener(loh, Some(listener.clone())),
+            &mut NullObserver,
+        );
+        let n: f64 = with.gc_counts.iter().sum::<u64>() as f64;
+        let all = n * (listener.transient_bytes_per_gc + listener.retained_bytes_per_gc);
+        let grown = with.peak_rss - without.peak_rss;
+        assert!(
+            (grown / all - 1.0).abs() < 0.05,
+            "grew {grown} for {all} of events all received at the end"
+        );
+    }
+
+    /// A process that fails on its way out (its pod limit passed while the listener writes its
+    /// report) is not restarted: the run ends there.
+    #[test]
+    fn a_failure_while_winding_down_ends_the_run() {
+        let loh = "alloc_rate_mb_s = 0\ntotal_alloc_mb = 400\nsize.bytes = 100000\n";
+        let listener = GcEventListener {
+            transient_bytes_per_gc: 10_000.0,
+            retained_bytes_per_gc: 500.0,
+            dispatch_lag_s: 0.02,
+            report_bytes: 1_000_000.0,
+            report_bytes_per_gc: 2_000.0,
+        };
+        let mut rs = with_listener(loh, Some(listener));
+        let ok = simulate(&rs, &mut NullObserver);
+        rs.pod.limit_bytes = Some(ok.peak_rss - 500_000.0);
+        rs.pod.limit_check_interval_s = None;
+        rs.pod.restart = RestartPolicy::Always {
+            checkpoint_interval_s: 60.0,
+            restore_bytes_per_s: 1e9,
+        };
+        let killed = simulate(&rs, &mut NullObserver);
+        assert_eq!(killed.outcome, Outcome::OomKilled);
+        assert_eq!(killed.restarts, 0);
+        assert!(killed.outcome_time_s.unwrap() >= killed.workload_end_s);
+        assert!(
+            killed.simulated_s < killed.workload_end_s + 1.0,
+            "{killed:?}"
         );
     }
 }
