@@ -341,6 +341,8 @@ pub fn run_spec(
                 [usize::from(machine.profile != crate::sim::gc::GcProfile::NetCore31)],
             startup_loh_bytes: super::machine::STARTUP_LOH
                 [usize::from(machine.profile != crate::sim::gc::GcProfile::NetCore31)],
+            startup_allocated_bytes: super::machine::STARTUP_ALLOCATED
+                [usize::from(machine.profile != crate::sim::gc::GcProfile::NetCore31)],
             gc_listener: Some(super::recorder::listener(machine.profile)),
         },
         pod: PodSpec {

@@ -178,6 +178,7 @@ pub fn build(
         native_bytes: r.bytes("runtime.native").unwrap_or(16.0 * mib),
         startup_heap_bytes: r.bytes("runtime.startup_heap").unwrap_or(12.0 * mib),
         startup_loh_bytes: r.bytes("runtime.startup_loh").unwrap_or(mib),
+        startup_allocated_bytes: 0.0,
         gc_listener: None,
     };
 

@@ -24,6 +24,11 @@ pub struct ProcessSpec {
     pub startup_heap_bytes: f64,
     /// Large objects kept from start-up (the runtime's own object arrays), bytes.
     pub startup_loh_bytes: f64,
+    /// Small objects allocated during start-up, live or dead, bytes (0: no more than
+    /// `startup_heap_bytes`). The gen0 pages they touched are resident from the start and part
+    /// of `runtime_baseline_bytes`; a segments GC allocates gen0 on them again after its GCs,
+    /// where a regions GC moves gen0 to other regions.
+    pub startup_allocated_bytes: f64,
     /// An in-process listener for the runtime's GC events, if the process runs one.
     pub gc_listener: Option<GcEventListener>,
 }
@@ -77,6 +82,7 @@ impl Default for ProcessSpec {
             native_bytes: 16.0 * 1_048_576.0,
             startup_heap_bytes: 12.0 * 1_048_576.0,
             startup_loh_bytes: 1_048_576.0,
+            startup_allocated_bytes: 0.0,
             gc_listener: None,
         }
     }

@@ -372,6 +372,24 @@ impl Gc {
             .is_some_and(|b| b.loh_must_wait(self))
     }
 
+    /// The process's start-up allocated `bytes` of small objects in gen0 before its first GC.
+    /// On segments gen0 starts again on those (touched, resident) pages after every GC, so they
+    /// count as committed small-object memory from the start. Returns how much that added to the
+    /// committed memory, bytes (on regions nothing: gen0 moves to other regions).
+    pub fn start_with_touched_gen0(&mut self, bytes: f64) -> f64 {
+        if self.tuning.layout != HeapLayout::Segments {
+            return 0.0;
+        }
+        let soh =
+            self.heap.gens[GEN0].size() + self.heap.gens[GEN1].size() + self.heap.gens[GEN2].size();
+        if bytes <= soh.max(self.mem.soh_committed) {
+            return 0.0;
+        }
+        let before = self.committed_bytes();
+        self.mem.soh_committed = bytes;
+        self.committed_bytes() - before
+    }
+
     /// Memory committed by the GC (heap and bookkeeping), bytes: what the heap hard limit counts.
     pub fn committed_bytes(&self) -> f64 {
         self.mem.committed(&self.heap)
@@ -396,6 +414,12 @@ impl Gc {
         }
         let context_bytes = mean_small_object_bytes.max(self.tuning.allocation_quantum);
         BGC_ALLOC_SLEEP_S / (BGC_ALLOC_SPIN_COUNT * context_bytes)
+    }
+
+    /// Committed small-object memory beyond the allocated end, touched before: what gen0 can
+    /// take before it faults in fresh pages, bytes.
+    pub fn soh_slack_bytes(&self) -> f64 {
+        self.mem.soh_slack(&self.heap)
     }
 
     /// Whether large-object allocation is landing on memory that was never touched: the LOH has
