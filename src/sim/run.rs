@@ -1055,6 +1055,12 @@ impl<'a> Simulation<'a> {
         if slack >= 1.0 && soh_rate > 0.0 {
             out.push((self.now + slack / soh_rate, Cause::FreshPages));
         }
+        // Large objects do the same once the LOH's free space is used up.
+        let loh_rate = self.flows.loh_total();
+        let room = self.gc.loh_reusable_bytes();
+        if room >= 1.0 && loh_rate > 0.0 {
+            out.push((self.now + room / loh_rate, Cause::FreshPages));
+        }
         out
     }
 
@@ -1985,6 +1991,34 @@ mod tests {
         assert!(
             (saved / faults - 1.0).abs() < 0.1,
             "saved {saved} s against {faults} s of faults for 8 MiB"
+        );
+    }
+
+    /// Large allocation reuses the LOH's free space at full speed and pays first-touch page
+    /// faults once it is gone: the rate is recomputed where the free space ends.
+    #[test]
+    fn large_allocation_slows_down_where_the_loh_free_space_ends() {
+        let loh = "alloc_rate_mb_s = 0\ntotal_alloc_mb = 400\nsize.bytes = 100000\n";
+        let rs = with_listener(loh, None);
+        let mut sim = Simulation::new(&rs);
+        sim.gc.heap.gens[LOH].free = 0.0;
+        let fresh = sim.capacity_now();
+        let room = 5_000_000.0;
+        sim.gc.heap.gens[LOH].free = sim.gc.mean_large_object() + room;
+        let warm = sim.capacity_now();
+        assert!(warm > 1.2 * fresh, "{warm} against {fresh} records/s");
+        sim.compute_flows();
+        let rate = sim.flows.loh_total();
+        assert!(rate > 0.0);
+        let ends = sim
+            .flow_limits()
+            .into_iter()
+            .filter(|(_, c)| *c == Cause::FreshPages)
+            .map(|(t, _)| (t - sim.now) * rate)
+            .collect::<Vec<_>>();
+        assert!(
+            ends.iter().any(|b| (b - room).abs() < 1.0),
+            "{ends:?} bytes against {room}"
         );
     }
 }

@@ -428,6 +428,11 @@ impl Gc {
         self.heap.gens[LOH].free < self.mean_large_object().max(LOH_THRESHOLD as f64)
     }
 
+    /// LOH free space large allocation can still reuse before it needs fresh pages, bytes.
+    pub fn loh_reusable_bytes(&self) -> f64 {
+        (self.heap.gens[LOH].free - self.mean_large_object().max(LOH_THRESHOLD as f64)).max(0.0)
+    }
+
     /// Committed large-object pages never written (not resident), bytes.
     pub fn untouched_bytes(&self) -> f64 {
         self.mem.loh_untouched.max(0.0)
