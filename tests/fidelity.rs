@@ -51,8 +51,8 @@ fn known_gap(dataset: &str, metric: &str, target: Target) -> Option<f64> {
         ("calibration-net8", "peak_rss_bytes", Target::Max(_)) => Some(0.18),
         // Holdout, 8: a pool that pins fresh 16 KiB buffers fragments regions until the runtime
         // runs blocking gen2s for fragmentation and the heap grows to 440 MB; the model compacts
-        // (437 MB of RSS against 537–588 MB; its gen1 GCs sit on a knife edge between promoting
-        // and not, and changes of a few hundred KB elsewhere move it between 437 and 459 MB).
+        // (436 MB of RSS against 537–588 MB; its gen1 GCs sit on a knife edge between promoting
+        // and not, and changes of a few hundred KB elsewhere move it between 436 and 459 MB).
         ("holdout-net8", "peak_rss_bytes", Target::Max(_)) => Some(0.26),
         // The holdout's first recording, on a loaded host: a 2-heap Server GC under a hard limit
         // (3.1, 16% over) and the same pool (8, 19% under).

@@ -1050,15 +1050,19 @@ impl<'a> Simulation<'a> {
         }
         // Small-object allocation slows down once it runs past the committed pages it has
         // already touched (first-touch page faults): the rate changes there.
+        // (Only the workload's own objects pay the faults: without them the rate does not change.)
+        let large_share = self.sizes.loh_byte_fraction.clamp(0.0, 1.0);
         let soh_rate = self.flows.soh_total();
         let slack = self.gc.soh_slack_bytes();
-        if slack >= 1.0 && soh_rate > 0.0 {
-            out.push((self.now + slack / soh_rate, Cause::FreshPages));
+        if slack >= 1.0 && soh_rate > 0.0 && large_share < 1.0 {
+            // Gen0's free list (between demoted pins) is filled first, within the heap's size.
+            let room = slack + self.gc.heap.gens[GEN0].free.max(0.0);
+            out.push((self.now + room / soh_rate, Cause::FreshPages));
         }
         // Large objects do the same once the LOH's free space is used up.
         let loh_rate = self.flows.loh_total();
         let room = self.gc.loh_reusable_bytes();
-        if room >= 1.0 && loh_rate > 0.0 {
+        if room >= 1.0 && loh_rate > 0.0 && large_share > 0.0 {
             out.push((self.now + room / loh_rate, Cause::FreshPages));
         }
         out
@@ -1977,8 +1981,7 @@ mod tests {
     #[test]
     fn allocation_slows_down_where_the_touched_pages_end() {
         let churn = "alloc_rate_mb_s = 0\ntotal_alloc_mb = 400\nsize.bytes = 512\n";
-        let mut cold = with_listener(churn, None);
-        cold.process.startup_allocated_bytes = 0.0;
+        let cold = with_listener(churn, None);
         let mut warm = cold.clone();
         warm.process.startup_allocated_bytes = 8.0 * 1_048_576.0;
         let (a, b) = (
