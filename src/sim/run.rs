@@ -1859,18 +1859,24 @@ mod tests {
         rs
     }
 
+    /// A listener receiving 10 KB per GC and keeping 500 bytes, with the given lag (s) and a
+    /// report of `report_bytes` plus 2 KB per GC.
+    fn test_listener(dispatch_lag_s: f64, report_bytes: f64) -> GcEventListener {
+        GcEventListener {
+            transient_bytes_per_gc: 10_000.0,
+            retained_bytes_per_gc: 500.0,
+            dispatch_lag_s,
+            report_bytes,
+            report_bytes_per_gc: if report_bytes > 0.0 { 2_000.0 } else { 0.0 },
+        }
+    }
+
     /// The listener's records survive to the end, and when the workload ends it receives what
     /// is queued and writes its report. With LOH churn gen0's pages are cold, so all of it is new
     /// resident memory; with small-object churn it lands on gen0's warm pages.
     #[test]
     fn a_gc_listener_writes_its_report_after_the_workload() {
-        let listener = GcEventListener {
-            transient_bytes_per_gc: 10_000.0,
-            retained_bytes_per_gc: 500.0,
-            dispatch_lag_s: 0.02,
-            report_bytes: 50_000.0,
-            report_bytes_per_gc: 2_000.0,
-        };
+        let listener = test_listener(0.02, 50_000.0);
         let loh = "alloc_rate_mb_s = 0\ntotal_alloc_mb = 400\nsize.bytes = 100000\n";
         let without = simulate(&with_listener(loh, None), &mut NullObserver);
         let with = simulate(
@@ -1917,13 +1923,7 @@ mod tests {
     #[test]
     fn the_dispatch_lag_runs_only_while_the_runtime_is_not_suspended() {
         let loh = "alloc_rate_mb_s = 0\ntotal_alloc_mb = 400\nsize.bytes = 100000\n";
-        let mut listener = GcEventListener {
-            transient_bytes_per_gc: 10_000.0,
-            retained_bytes_per_gc: 500.0,
-            dispatch_lag_s: 0.0,
-            report_bytes: 0.0,
-            report_bytes_per_gc: 0.0,
-        };
+        let mut listener = test_listener(0.0, 0.0);
         let first = simulate(
             &with_listener(loh, Some(listener.clone())),
             &mut NullObserver,
@@ -1950,13 +1950,7 @@ mod tests {
     #[test]
     fn a_failure_while_winding_down_ends_the_run() {
         let loh = "alloc_rate_mb_s = 0\ntotal_alloc_mb = 400\nsize.bytes = 100000\n";
-        let listener = GcEventListener {
-            transient_bytes_per_gc: 10_000.0,
-            retained_bytes_per_gc: 500.0,
-            dispatch_lag_s: 0.02,
-            report_bytes: 1_000_000.0,
-            report_bytes_per_gc: 2_000.0,
-        };
+        let listener = test_listener(0.02, 1_000_000.0);
         let mut rs = with_listener(loh, Some(listener));
         let ok = simulate(&rs, &mut NullObserver);
         rs.pod.limit_bytes = Some(ok.peak_rss - 500_000.0);
