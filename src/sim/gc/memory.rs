@@ -183,9 +183,11 @@ impl Memory {
         let headroom = limit - self.committed(heap);
         let soh = flows.soh_total();
         let loh = flows.loh_total();
-        // Commit grows only once the retained slack (SOH) or the free list (LOH) is used up.
+        // Commit grows only once the retained slack and gen0's free list (SOH) or the free list
+        // (LOH) is used up.
         let t_soh = if soh > 0.0 {
-            (self.soh_committed - Self::soh_size(heap)).max(0.0) / soh
+            ((self.soh_committed - Self::soh_size(heap)).max(0.0) + heap.gens[GEN0].free.max(0.0))
+                / soh
         } else {
             f64::INFINITY
         };
@@ -450,5 +452,29 @@ mod tests {
         assert_eq!(mem.loh_parked, 0.0);
         assert!((mem.committed(&heap) - full).abs() < 1.0);
         assert!((mem.resident(&heap) - full).abs() < 0.02 * full);
+    }
+
+    /// Small-object allocation needs new commit only once gen0's free list (the space between
+    /// demoted pins, inside the heap's size) and the committed slack beyond it are used up.
+    #[test]
+    fn the_commit_limit_comes_after_gen0s_free_list() {
+        let settings = GcSettings {
+            profile: GcProfile::NetCore31,
+            heap_hard_limit: Some(64 << 20),
+            ..GcSettings::default()
+        };
+        let class = ClassSpec::new("young", Death::Transient, Placement::Scattered);
+        let mut gc = Gc::new(&settings, &MachineSpec::default(), vec![class]);
+        gc.heap.gens[GEN0].obj = 4.0 * MIB;
+        gc.heap.gens[GEN0].free = 2.0 * MIB;
+        gc.mem.soh_committed = 7.0 * MIB;
+        let flows = Flows {
+            soh: vec![1.0 * MIB],
+            ..Flows::zero(1)
+        };
+        let headroom = 64.0 * MIB - gc.mem.committed(&gc.heap);
+        let (t, _) = gc.mem.time_to_commit_limit(&gc, &flows).unwrap();
+        // 2 MiB of free list and 1 MiB of slack, then the headroom, at 1 MiB/s.
+        assert!((t - (3.0 + headroom / MIB)).abs() < 1e-9, "{t}");
     }
 }
