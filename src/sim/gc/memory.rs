@@ -95,7 +95,8 @@ impl Memory {
         }
     }
 
-    fn soh_size(heap: &Heap) -> f64 {
+    /// Size of the small-object heap (gen0..gen2, objects and free space), bytes.
+    pub(crate) fn soh_size(heap: &Heap) -> f64 {
         heap.gens[GEN0].size() + heap.gens[GEN1].size() + heap.gens[GEN2].size()
     }
 

@@ -380,8 +380,7 @@ impl Gc {
         if self.tuning.layout != HeapLayout::Segments {
             return 0.0;
         }
-        let soh =
-            self.heap.gens[GEN0].size() + self.heap.gens[GEN1].size() + self.heap.gens[GEN2].size();
+        let soh = memory::Memory::soh_size(&self.heap);
         if bytes <= soh.max(self.mem.soh_committed) {
             return 0.0;
         }
