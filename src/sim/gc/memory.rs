@@ -120,6 +120,12 @@ impl Memory {
         h + self.bookkeeping(h)
     }
 
+    /// Committed LOH pages never written, in use or on the parked regions, bytes: committed
+    /// but not resident.
+    pub fn untouched(&self) -> f64 {
+        self.loh_untouched.max(0.0) + self.parked_untouched.max(0.0)
+    }
+
     /// Committed small-object memory beyond the allocated end (free for allocation), bytes.
     pub fn soh_slack(&self, heap: &Heap) -> f64 {
         (self.soh_committed - Self::soh_size(heap)).max(0.0)
@@ -453,6 +459,42 @@ mod tests {
         assert_eq!(mem.loh_parked, 0.0);
         assert!((mem.committed(&heap) - full).abs() < 1.0);
         assert!((mem.resident(&heap) - full).abs() < 0.02 * full);
+    }
+
+    /// A region parked with pages nobody wrote keeps them out of the resident set: what the
+    /// process's memory sums up as untouched counts them as well as the LOH's own.
+    #[test]
+    fn a_parked_regions_unwritten_pages_stay_out_of_the_resident_set() {
+        let (tuning, mut heap) = regions();
+        // Objects whose first page only is written (as the lab's arrays).
+        heap.classes[0].large_touch_fraction = 0.01;
+        let flows = Flows {
+            loh: vec![1.0],
+            ..Flows::zero(1)
+        };
+        let mut mem = Memory::new(&tuning);
+        heap.gens[LOH].obj = 64.0 * MIB;
+        mem.after_allocation(&heap, &flows, 64.0 * MIB, 0.0, 0.0);
+        let unwritten = mem.untouched();
+        assert!((unwritten - 0.99 * 64.0 * MIB).abs() < 1.0, "{unwritten}");
+        // A gen2 empties the second region: its unwritten pages move to the parked ones.
+        heap.gens[LOH].obj = 32.0 * MIB;
+        let parked = LohRegionCommit {
+            kept_tails: 0.0,
+            parked: 32.0 * MIB,
+        };
+        mem.after_gc(&heap, &tuning, 1, 2, 1.0, true, Some(parked));
+        assert!(mem.loh_untouched < 0.6 * unwritten);
+        assert!((mem.untouched() - unwritten).abs() < 1.0);
+        // What the process counts as resident is what the GC counts as resident, but for
+        // the bookkeeping, which the process takes as resident whole.
+        let bookkeeping = mem.committed(&heap) - mem.heap_committed(&heap);
+        let resident_by_sum = mem.committed(&heap) - mem.untouched() - bookkeeping;
+        let resident = mem.resident(&heap) - mem.heap_committed(&heap) * BOOKKEEPING_RESIDENT;
+        assert!(
+            (resident_by_sum - resident).abs() < 1.0,
+            "{resident_by_sum} {resident}"
+        );
     }
 
     /// Small-object allocation needs new commit only once gen0's free list (the space between

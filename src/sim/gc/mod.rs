@@ -434,7 +434,7 @@ impl Gc {
 
     /// Committed large-object pages never written (not resident), bytes.
     pub fn untouched_bytes(&self) -> f64 {
-        self.mem.loh_untouched.max(0.0)
+        self.mem.untouched()
     }
 
     /// The GC's share of the process's resident memory, bytes: committed pages that were touched.
