@@ -74,6 +74,8 @@ pub struct Memory {
     loh_parked: f64,
     /// Part of `loh_parked` that was never written, bytes.
     parked_untouched: f64,
+    /// How far from its start the LOH was written whole by its last compaction, bytes.
+    loh_compacted_end: f64,
     hard_limit: Option<f64>,
 }
 
@@ -91,6 +93,7 @@ impl Memory {
             last_loh_gen2_s: 0.0,
             loh_parked: 0.0,
             parked_untouched: 0.0,
+            loh_compacted_end: 0.0,
             hard_limit: tuning.hard_limit,
         }
     }
@@ -118,6 +121,25 @@ impl Memory {
     pub fn committed(&self, heap: &Heap) -> f64 {
         let h = self.heap_committed(heap);
         h + self.bookkeeping(h)
+    }
+
+    /// Share of the LOH's committed pages in use that were never written.
+    pub fn loh_untouched_share(&self) -> f64 {
+        if self.loh_committed > 0.0 {
+            (self.loh_untouched / self.loh_committed).clamp(0.0, 1.0)
+        } else {
+            0.0
+        }
+    }
+
+    /// How far from its start the LOH was written whole by its last compaction, bytes.
+    pub fn loh_compacted_end(&self) -> f64 {
+        self.loh_compacted_end
+    }
+
+    /// A compaction slid the LOH's live objects down to `end` bytes from its start.
+    pub fn loh_compacted_to(&mut self, end: f64) {
+        self.loh_compacted_end = end.max(0.0);
     }
 
     /// Committed LOH pages never written, in use or on the parked regions, bytes: committed
@@ -302,6 +324,8 @@ impl Memory {
                 None => self.swept_segment_commit(size, tuning, per_heap, now_s),
             };
             self.last_loh_gen2_s = now_s;
+            // Pages given back are fresh again when the LOH grows back over them.
+            self.loh_compacted_end = self.loh_compacted_end.min(committed);
             if committed < self.loh_committed {
                 let share = if self.loh_committed > 0.0 {
                     self.loh_untouched / self.loh_committed

@@ -141,7 +141,10 @@ impl Gc {
     /// A GC for `settings` on `machine` over a heap split into `classes`.
     pub fn new(settings: &GcSettings, machine: &MachineSpec, classes: Vec<ClassSpec>) -> Gc {
         let tuning = GcTuning::derive(settings, machine);
-        let pauses = PauseModel::reference(tuning.layout, machine.speed.gc_cost_factor);
+        let pauses = PauseModel {
+            fresh_page_s_per_mib: machine.speed.page_fault_s_per_mib,
+            ..PauseModel::reference(tuning.layout, machine.speed.gc_cost_factor)
+        };
         Gc::from_tuning(tuning, pauses, classes)
     }
 

@@ -54,6 +54,8 @@ pub struct GcWork {
     pub loh_objects: f64,
     /// LOH bytes moved when the LOH is compacted.
     pub loh_moved: f64,
+    /// Part of `loh_moved` that lands on pages never written before (first-touch faults).
+    pub loh_moved_onto_fresh_pages: f64,
     /// Whether survivors are promoted in place by sweeping instead of being compacted.
     pub swept: bool,
 }
@@ -113,6 +115,10 @@ pub struct PauseModel {
     pub gen1_copy_factor: f64,
     /// Extra background-GC suspension per MiB of live LOH (the final mark re-scans it), s.
     pub background_pause_loh_s_per_mib: f64,
+    /// Faulting in a page the process never wrote, s per MiB (the machine's first-touch
+    /// cost, [`MachineSpeed::page_fault_s_per_mib`](super::MachineSpeed::page_fault_s_per_mib)):
+    /// what a compaction pays where it copies objects onto such pages.
+    pub fresh_page_s_per_mib: f64,
 }
 
 impl PauseModel {
@@ -143,6 +149,7 @@ impl PauseModel {
                 parallel_efficiency: 0.9,
                 gen1_copy_factor: 1.4,
                 background_pause_loh_s_per_mib: 0.005e-3,
+                fresh_page_s_per_mib: 0.0,
             },
             HeapLayout::Regions => PauseModel {
                 fixed_s: [0.045e-3, 0.25e-3, 0.2e-3],
@@ -164,6 +171,7 @@ impl PauseModel {
                 parallel_efficiency: 0.9,
                 gen1_copy_factor: 1.4,
                 background_pause_loh_s_per_mib: 0.005e-3,
+                fresh_page_s_per_mib: 0.0,
             },
         };
         base.scaled(cost_factor)
@@ -226,7 +234,8 @@ impl PauseModel {
             + work.ephemeral_bytes / MIB * self.scan_s_per_mib
             + work.old_live / MIB * self.old_mark_s_per_mib
             + work.loh_objects * self.loh_mark_s_per_object
-            + work.loh_moved / MIB * self.loh_copy_s_per_mib;
+            + work.loh_moved / MIB * self.loh_copy_s_per_mib
+            + work.loh_moved_onto_fresh_pages / MIB * self.fresh_page_s_per_mib;
         fixed + variable / self.threads(heaps)
     }
 
