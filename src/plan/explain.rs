@@ -271,12 +271,16 @@ pub fn shares(c: &Components, rss: f64) -> Vec<Share> {
         ("gen0", c.gen0),
         ("gen1", c.gen1),
         ("gen2", c.gen2),
-        // Large objects' pages never written are not resident.
-        ("LOH", (c.loh - c.gc_untouched).max(0.0)),
+        // Pages never written are not resident: under large objects, and on emptied large
+        // regions the GC keeps committed (its reserve).
+        (
+            "LOH",
+            (c.loh - (c.gc_untouched - c.gc_untouched_parked)).max(0.0),
+        ),
         ("fragmentation", c.fragmentation),
         (
             "GC reserve and bookkeeping",
-            (c.gc_committed - objects).max(0.0),
+            (c.gc_committed - objects - c.gc_untouched_parked).max(0.0),
         ),
         ("network buffers", c.network),
         ("off-heap state", c.state_offheap),
@@ -339,6 +343,29 @@ fn seconds(s: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Never-written pages on emptied large regions come out of the GC's reserve, not out of
+    /// the LOH's objects: the shares still add up to the resident memory.
+    #[test]
+    fn shares_leave_out_the_unwritten_pages_of_emptied_regions() {
+        let c = Components {
+            loh: 32.0,
+            gc_committed: 100.0,
+            gc_untouched: 60.0,
+            gc_untouched_parked: 50.0,
+            ..Components::default()
+        };
+        let s = shares(&c, c.rss());
+        let get = |name: &str| s.iter().find(|x| x.name == name).unwrap().bytes;
+        assert_eq!(get("LOH"), 22.0);
+        assert_eq!(get("GC reserve and bookkeeping"), 18.0);
+        let total: f64 = s.iter().map(|x| x.bytes).sum();
+        assert!(
+            (total - c.rss()).abs() < 1e-9,
+            "{total} against {}",
+            c.rss()
+        );
+    }
 
     #[test]
     fn shares_sum_to_resident_memory_and_sort() {

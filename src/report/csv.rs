@@ -622,6 +622,7 @@ mod tests {
             fragmentation: base + 4.0,
             gc_committed: base + 5.0,
             gc_untouched: base + 6.0,
+            gc_untouched_parked: 0.0,
             network: base + 7.0,
             state_offheap: base + 8.0,
             stacks: base + 9.0,

@@ -46,7 +46,10 @@ const LAYERS: [Layer; 9] = [
         "other LOH objects (live or dead)",
         RGBColor(255, 152, 150),
         // Large objects' pages never written are committed but not resident.
-        |s| (s.mem.loh - s.models.checkpoint_buffer_bytes - s.mem.gc_untouched).max(0.0),
+        |s| {
+            let unwritten = s.mem.gc_untouched - s.mem.gc_untouched_parked;
+            (s.mem.loh - s.models.checkpoint_buffer_bytes - unwritten).max(0.0)
+        },
     ),
     ("other gen0-gen2 objects", RGBColor(174, 199, 232), |s| {
         (s.mem.gen0 + s.mem.gen1 + s.mem.gen2 - s.mem.state_heap).max(0.0)
@@ -55,7 +58,9 @@ const LAYERS: [Layer; 9] = [
         s.mem.fragmentation
     }),
     ("other GC commit", RGBColor(199, 199, 199), |s| {
-        (s.mem.gc_committed - heap_objects(s) - s.mem.fragmentation).max(0.0)
+        // Less the never-written pages of emptied large regions, which are not resident.
+        (s.mem.gc_committed - heap_objects(s) - s.mem.fragmentation - s.mem.gc_untouched_parked)
+            .max(0.0)
     }),
     ("network buffers", RGBColor(44, 160, 44), |s| s.mem.network),
     ("off-heap state", RGBColor(148, 103, 189), |s| {

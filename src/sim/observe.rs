@@ -42,8 +42,11 @@ pub struct Components {
     /// Memory committed by the GC (heap + free space + reserve for gen0 + bookkeeping).
     pub gc_committed: f64,
     /// Part of `gc_committed` never written, so not resident: fresh pages under large objects
-    /// the application writes only in part, bytes.
+    /// the application writes only in part, and on the emptied large regions the GC keeps
+    /// committed, bytes.
     pub gc_untouched: f64,
+    /// The part of `gc_untouched` on emptied large regions (outside `loh`), bytes.
+    pub gc_untouched_parked: f64,
     /// Network buffers (off heap).
     pub network: f64,
     /// Off-heap state (native store).

@@ -823,6 +823,7 @@ impl<'a> Simulation<'a> {
             fragmentation: self.gc.heap.total_free(),
             gc_committed: self.gc.committed_bytes(),
             gc_untouched: self.gc.untouched_bytes(),
+            gc_untouched_parked: self.gc.parked_untouched_bytes(),
             network: self.spec.network.resident_bytes(self.network_peak_taken),
             state_offheap: self.state.as_ref().map(State::offheap_bytes).unwrap_or(0.0),
             stacks: p.stacks(self.spec.workload.threads),

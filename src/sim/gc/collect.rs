@@ -391,11 +391,12 @@ impl Gc {
                 let dead_objects = self.heap.gens[LOH].dead() / mean_large;
                 work.loh_moved = survivors_by_gen[LOH] * dead_objects / (dead_objects + 1.0);
                 // They slide down onto the space of dead objects. Below where the last
-                // compaction ended every page was written by it; above, pages were written as
-                // much as the LOH's on average, and where never, the copy faults them in.
+                // compaction ended every page was written by it; above, the LOH's never-written
+                // pages lie, and where the copy lands on one it faults it in.
                 let end = survivors_by_gen[LOH];
                 let beyond = (end - self.mem.loh_compacted_end()).clamp(0.0, work.loh_moved);
-                work.loh_moved_onto_fresh_pages = beyond * self.mem.loh_untouched_share();
+                work.loh_moved_onto_fresh_pages =
+                    beyond * self.mem.loh_untouched_share_beyond_compacted();
                 self.mem.loh_compacted_to(end);
             }
             // The gen2 survivors are marked, not copied, unless the GC compacts.

@@ -123,10 +123,12 @@ impl Memory {
         h + self.bookkeeping(h)
     }
 
-    /// Share of the LOH's committed pages in use that were never written.
-    pub fn loh_untouched_share(&self) -> f64 {
-        if self.loh_committed > 0.0 {
-            (self.loh_untouched / self.loh_committed).clamp(0.0, 1.0)
+    /// Share of the LOH's committed pages in use beyond where its last compaction ended that
+    /// were never written (below it, that compaction wrote every page).
+    pub fn loh_untouched_share_beyond_compacted(&self) -> f64 {
+        let beyond = self.loh_committed - self.loh_compacted_end;
+        if beyond > 0.0 {
+            (self.loh_untouched / beyond).clamp(0.0, 1.0)
         } else {
             0.0
         }
@@ -140,6 +142,11 @@ impl Memory {
     /// A compaction slid the LOH's live objects down to `end` bytes from its start.
     pub fn loh_compacted_to(&mut self, end: f64) {
         self.loh_compacted_end = end.max(0.0);
+    }
+
+    /// Committed pages never written on the parked regions, bytes.
+    pub fn parked_untouched(&self) -> f64 {
+        self.parked_untouched.max(0.0)
     }
 
     /// Committed LOH pages never written, in use or on the parked regions, bytes: committed

@@ -435,9 +435,15 @@ impl Gc {
         (self.heap.gens[LOH].free - self.mean_large_object().max(LOH_THRESHOLD as f64)).max(0.0)
     }
 
-    /// Committed large-object pages never written (not resident), bytes.
+    /// Committed large-object pages never written (not resident), under the LOH's objects or
+    /// on emptied large regions the GC keeps committed, bytes.
     pub fn untouched_bytes(&self) -> f64 {
         self.mem.untouched()
+    }
+
+    /// The part of [`Gc::untouched_bytes`] on emptied large regions, bytes.
+    pub fn parked_untouched_bytes(&self) -> f64 {
+        self.mem.parked_untouched()
     }
 
     /// The GC's share of the process's resident memory, bytes: committed pages that were touched.

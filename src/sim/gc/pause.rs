@@ -54,7 +54,7 @@ pub struct GcWork {
     pub loh_objects: f64,
     /// LOH bytes moved when the LOH is compacted.
     pub loh_moved: f64,
-    /// Part of `loh_moved` that lands on pages never written before (first-touch faults).
+    /// Part of `loh_moved` that lands on pages never written before (first-touch faults), bytes.
     pub loh_moved_onto_fresh_pages: f64,
     /// Whether survivors are promoted in place by sweeping instead of being compacted.
     pub swept: bool,
@@ -234,9 +234,13 @@ impl PauseModel {
             + work.ephemeral_bytes / MIB * self.scan_s_per_mib
             + work.old_live / MIB * self.old_mark_s_per_mib
             + work.loh_objects * self.loh_mark_s_per_object
-            + work.loh_moved / MIB * self.loh_copy_s_per_mib
-            + work.loh_moved_onto_fresh_pages / MIB * self.fresh_page_s_per_mib;
-        fixed + variable / self.threads(heaps)
+            + work.loh_moved / MIB * self.loh_copy_s_per_mib;
+        // Threads faulting at once contend in the kernel: k of them take √k times as long per
+        // page (as allocating threads do).
+        let threads = self.threads(heaps);
+        let faults =
+            work.loh_moved_onto_fresh_pages / MIB * self.fresh_page_s_per_mib / threads.sqrt();
+        fixed + variable / threads + faults
     }
 
     /// Duration of a background GC's concurrent phase, seconds, with one background thread per
