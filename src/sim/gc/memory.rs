@@ -462,25 +462,36 @@ mod tests {
         (tuning, heap)
     }
 
-    #[test]
-    fn a_parked_region_is_committed_once_whether_parked_or_taken_back() {
+    /// 64 MiB of large objects allocated on fresh pages, of which the application writes
+    /// `written` (a share of each object).
+    fn loh_of_64_mib(written: f64) -> (GcTuning, Heap, Flows, Memory) {
         let (tuning, mut heap) = regions();
+        heap.classes[0].large_touch_fraction = written;
         let flows = Flows {
             loh: vec![1.0],
             ..Flows::zero(1)
         };
         let mut mem = Memory::new(&tuning);
-        // 64 MiB of large objects on fresh pages.
         heap.gens[LOH].obj = 64.0 * MIB;
         mem.after_allocation(&heap, &flows, 64.0 * MIB, 0.0, 0.0);
-        let full = mem.committed(&heap);
-        // A gen2 empties the second 32 MiB region: it leaves the LOH but stays committed.
+        (tuning, heap, flows, mem)
+    }
+
+    /// A gen2 empties the second 32 MiB region: it leaves the LOH but stays committed.
+    fn park_the_second_region(tuning: &GcTuning, heap: &mut Heap, mem: &mut Memory) {
         heap.gens[LOH].obj = 32.0 * MIB;
         let parked = LohRegionCommit {
             kept_tails: 0.0,
             parked: 32.0 * MIB,
         };
-        mem.after_gc(&heap, &tuning, 1, 2, 1.0, true, Some(parked));
+        mem.after_gc(heap, tuning, 1, 2, 1.0, true, Some(parked));
+    }
+
+    #[test]
+    fn a_parked_region_is_committed_once_whether_parked_or_taken_back() {
+        let (tuning, mut heap, flows, mut mem) = loh_of_64_mib(1.0);
+        let full = mem.committed(&heap);
+        park_the_second_region(&tuning, &mut heap, &mut mem);
         assert_eq!(mem.loh_parked, 32.0 * MIB);
         assert!((mem.committed(&heap) - full).abs() < 1.0);
         // The LOH grows back into a new region that takes the parked one's commit: nothing is
@@ -496,25 +507,12 @@ mod tests {
     /// process's memory sums up as untouched counts them as well as the LOH's own.
     #[test]
     fn a_parked_regions_unwritten_pages_stay_out_of_the_resident_set() {
-        let (tuning, mut heap) = regions();
         // Objects whose first page only is written (as the lab's arrays).
-        heap.classes[0].large_touch_fraction = 0.01;
-        let flows = Flows {
-            loh: vec![1.0],
-            ..Flows::zero(1)
-        };
-        let mut mem = Memory::new(&tuning);
-        heap.gens[LOH].obj = 64.0 * MIB;
-        mem.after_allocation(&heap, &flows, 64.0 * MIB, 0.0, 0.0);
+        let (tuning, mut heap, _, mut mem) = loh_of_64_mib(0.01);
         let unwritten = mem.untouched();
         assert!((unwritten - 0.99 * 64.0 * MIB).abs() < 1.0, "{unwritten}");
-        // A gen2 empties the second region: its unwritten pages move to the parked ones.
-        heap.gens[LOH].obj = 32.0 * MIB;
-        let parked = LohRegionCommit {
-            kept_tails: 0.0,
-            parked: 32.0 * MIB,
-        };
-        mem.after_gc(&heap, &tuning, 1, 2, 1.0, true, Some(parked));
+        // Its unwritten pages move to the parked ones.
+        park_the_second_region(&tuning, &mut heap, &mut mem);
         assert!(mem.loh_untouched < 0.6 * unwritten);
         assert!((mem.untouched() - unwritten).abs() < 1.0);
         // What the process counts as resident is what the GC counts as resident, but for
