@@ -85,7 +85,8 @@ fn bursts_exhaust_the_shuffles_buffers_and_backpressure_the_sources() {
     let rate = series(&dir, "record_rate");
     assert_eq!(max(&out), 1.0);
     assert_eq!(max(&input), 1.0);
-    assert!(max(&pressed) > 99.0);
+    // Held back for all of a burst's time but what the GC pauses take (about 1%).
+    assert!(max(&pressed) > 97.0);
     // The whole pool (56 MiB of 32 KiB buffers) in use, and the rate held at the windows' 50,000.
     assert_eq!(max(&taken), 1792.0);
     assert_eq!(max(&rate), 50_000.0);
