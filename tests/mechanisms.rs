@@ -245,12 +245,15 @@ fn gen1_survivors_cost_per_plug_not_per_object() {
 /// caps it at 16,384 without the vectorised sort. `state-alloc-driven-128b` (128-byte state
 /// entries among 84 MB of churn per GC) marks 25,000–100,000 objects per gen0 or gen1 GC while
 /// its state grows. On .NET 8 those GCs took 3.3–8.5 ms before its first blocking gen2 and
-/// 27–40 ms after it. On 3.1, whose list keeps its size, they took 2.9–3.7 ms after it.
+/// 28–41 ms after it (medians 33–34 ms). On 3.1, whose list keeps its 131,072 entries, the
+/// same GCs after it had medians of 5.2–8.2 ms over three runs (a few gen1s marking more than
+/// that walked, up to 33 ms). The bounds separate walking (~25 ms in the model) from not
+/// walking.
 #[test]
 fn regions_shrink_the_mark_list_at_the_first_blocking_gen2() {
     for (ds, after) in [
         ("holdout-net8", 20.0..45.0),
-        ("holdout-netcore31", 0.0..8.0),
+        ("holdout-netcore31", 0.0..12.0),
     ] {
         let r = run(ds, "state-alloc-driven-128b");
         let first_full = r
@@ -268,7 +271,7 @@ fn regions_shrink_the_mark_list_at_the_first_blocking_gen2() {
         };
         let before = pauses(&r.gcs[..first_full]);
         assert!(before.len() >= 3, "{ds}: {before:?}");
-        assert!(before.iter().all(|p| *p < 8.0), "{ds}: {before:?}");
+        assert!(before.iter().all(|p| *p < 10.0), "{ds}: {before:?}");
         let later = median(pauses(&r.gcs[first_full + 1..]));
         assert!(
             after.contains(&later),

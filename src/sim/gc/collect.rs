@@ -33,8 +33,9 @@ const PINNED_REGION_SHARE: f64 = 0.01;
 const ALLOCATION_QUANTUM: f64 = 8192.0;
 
 /// Most entries a Workstation GC's mark list is resized to on regions (`MAX_MARK_LIST_SIZE`):
-/// 16,384 without the vectorised sort, which .NET 8 builds for Windows only; 32,768 with it,
-/// which .NET 9 also builds for Linux x64 (dotnet/runtime#98712; not validated in the lab).
+/// 16,384 without the vectorised sort, which .NET 8 builds for Windows only; 32,768 with it on a
+/// CPU with AVX2, which .NET 9 also builds for Linux x64 (dotnet/runtime#98712; the model
+/// assumes AVX2; not validated in the lab).
 fn max_mark_list_entries(profile: GcProfile) -> f64 {
     match profile {
         GcProfile::Net9 | GcProfile::Net10 => 32_768.0,
@@ -43,12 +44,12 @@ fn max_mark_list_entries(profile: GcProfile) -> f64 {
 }
 
 /// Entries of a Workstation GC's mark list when the process starts (`init_semi_shared`):
-/// `max(8192, seg/2048)` for the SOH segment size, at most 102,400 on regions.
+/// `max(8192, seg/2048)` for the SOH segment size, at most 102,400 (.NET Core 3.1 has no cap).
 pub(crate) fn initial_mark_list_entries(tuning: &GcTuning) -> f64 {
     let entries = (tuning.seg_size / 2048.0).max(8192.0);
-    match tuning.layout {
-        HeapLayout::Segments => entries,
-        HeapLayout::Regions => entries.min(102_400.0),
+    match tuning.profile {
+        GcProfile::NetCore31 => entries,
+        _ => entries.min(102_400.0),
     }
 }
 
@@ -225,15 +226,15 @@ impl Gc {
         objs
     }
 
-    /// Entries of the mark list per heap: when a GC marks more objects, its plan phase walks every
-    /// object instead.
+    /// Entries of the mark list per heap: when a GC marks as many objects or more, its plan phase
+    /// walks every object instead.
     fn mark_list_entries(&self) -> f64 {
         if self.tuning.server {
             // The list holds `min(150K, max(8192, seg/640))` entries; the lab's Server GC runs
             // walked whenever all heaps together marked more than that.
             (self.tuning.seg_size / 640.0).clamp(8192.0, 153_600.0) / self.heaps as f64
         } else {
-            self.mark_list_entries
+            self.wks_mark_list_entries
         }
     }
 
@@ -242,17 +243,17 @@ impl Gc {
     /// `do_post_gc`). A full GC always does: it disables the list by pointing its end at its
     /// start, and the marking still counts past that end. The new size is twice the old one
     /// capped at [`max_mark_list_entries`], so on .NET 8 the first overflow shrinks the list from
-    /// 102,400 entries to 16,384 for good. From then on an ephemeral GC marking 16,384 objects
-    /// walks its condemned space: in the lab, .NET 8 gen0 and gen1 GCs over 84 MB of churn took
-    /// 3.3–8.5 ms before the first blocking gen2 and 27–40 ms after it, for as many objects
-    /// marked.
-    fn mark_list_overflowed(&mut self, n: usize, marked: f64) {
+    /// 102,400 entries to 16,384 for good. From then on an ephemeral GC marking 16,384 objects or
+    /// more walks its condemned space: in the lab, .NET 8 gen0 and gen1 GCs over 84 MB of churn
+    /// took 3.3–8.5 ms before the first blocking gen2 and 28–41 ms after it, for as many objects
+    /// marked. (Server GC resizes its own list on other rules, not modelled: it keeps its size.)
+    fn resize_mark_list_after(&mut self, n: usize, marked: f64) {
         if self.tuning.server || self.tuning.layout != HeapLayout::Regions {
             return;
         }
-        if n == GEN2 || marked > self.mark_list_entries {
-            self.mark_list_entries =
-                (2.0 * self.mark_list_entries).min(max_mark_list_entries(self.tuning.profile));
+        if n == GEN2 || marked >= self.wks_mark_list_entries {
+            self.wks_mark_list_entries =
+                (2.0 * self.wks_mark_list_entries).min(max_mark_list_entries(self.tuning.profile));
         }
     }
 
@@ -445,11 +446,11 @@ impl Gc {
             self.chunk_room_last_gen1 = room;
         }
         let marked = self.marked_objects(n) / per_heap;
-        let mark_list_overflow = marked > self.mark_list_entries();
+        let mark_list_overflow = marked >= self.mark_list_entries();
         if n == 2 || self.background.is_some() || mark_list_overflow {
             work.walked_bytes = (0..=n.min(1)).map(|g| self.heap.gens[g].size()).sum();
         }
-        self.mark_list_overflowed(n, marked);
+        self.resize_mark_list_after(n, marked);
 
         // Plan and relocate.
         let begins: [f64; NGEN] = std::array::from_fn(|g| self.heap.gens[g].obj);
@@ -1060,15 +1061,18 @@ mod tests {
         assert_eq!(poisson_at_least(3.0, 0), 1.0);
     }
 
-    fn workstation(profile: GcProfile) -> Gc {
+    fn gc_with(settings: crate::sim::gc::settings::GcSettings) -> Gc {
         use crate::sim::gc::heap::ClassSpec;
-        use crate::sim::gc::settings::{GcSettings, MachineSpec};
-        let settings = GcSettings {
-            profile,
-            ..GcSettings::default()
-        };
+        use crate::sim::gc::settings::MachineSpec;
         let class = ClassSpec::new("young", Death::Transient, Placement::Scattered);
         Gc::new(&settings, &MachineSpec::default(), vec![class])
+    }
+
+    fn workstation(profile: GcProfile) -> Gc {
+        gc_with(crate::sim::gc::settings::GcSettings {
+            profile,
+            ..Default::default()
+        })
     }
 
     /// On regions the first full GC shrinks the mark list from 102,400 entries to the resize
@@ -1083,16 +1087,37 @@ mod tests {
             let mut gc = workstation(profile);
             assert_eq!(gc.mark_list_entries(), start, "{profile:?}");
             // An ephemeral GC within the list leaves it alone.
-            gc.mark_list_overflowed(GEN0, 50_000.0);
+            gc.resize_mark_list_after(GEN0, 50_000.0);
             assert_eq!(gc.mark_list_entries(), start, "{profile:?}");
-            gc.mark_list_overflowed(GEN2, 0.0);
+            gc.resize_mark_list_after(GEN2, 0.0);
             assert_eq!(gc.mark_list_entries(), after, "{profile:?}");
-            gc.mark_list_overflowed(GEN1, 1e6);
+            gc.resize_mark_list_after(GEN1, 1e6);
             assert_eq!(gc.mark_list_entries(), after, "{profile:?}");
         }
         // An ephemeral GC that overflows the initial list shrinks it too.
         let mut gc = workstation(GcProfile::Net8);
-        gc.mark_list_overflowed(GEN1, 150_000.0);
+        gc.resize_mark_list_after(GEN1, 150_000.0);
         assert_eq!(gc.mark_list_entries(), 16_384.0);
+        // A hard limit gives a smaller segment and list: 64 MiB starts at 32,768, 16 MiB at the
+        // floor of 8,192, which the first full GC grows to 16,384.
+        for (limit_mib, start) in [(64u64, 32_768.0), (16, 8_192.0)] {
+            let mut gc = gc_with(crate::sim::gc::settings::GcSettings {
+                profile: GcProfile::Net8,
+                heap_hard_limit: Some(limit_mib << 20),
+                ..Default::default()
+            });
+            assert_eq!(gc.mark_list_entries(), start, "{limit_mib} MiB");
+            gc.resize_mark_list_after(GEN2, 0.0);
+            assert_eq!(gc.mark_list_entries(), 16_384.0, "{limit_mib} MiB");
+        }
+        // Server GC's list keeps its size.
+        let mut gc = gc_with(crate::sim::gc::settings::GcSettings {
+            profile: GcProfile::Net8,
+            server: true,
+            ..Default::default()
+        });
+        let before = gc.mark_list_entries();
+        gc.resize_mark_list_after(GEN2, 1e6);
+        assert_eq!(gc.mark_list_entries(), before);
     }
 }

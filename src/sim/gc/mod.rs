@@ -100,8 +100,8 @@ pub struct Gc {
     pub(crate) gen0_reduction_count: u32,
     /// The last ephemeral GC's card efficiency was below the runtime's 30% threshold.
     pub(crate) low_card_efficiency: bool,
-    /// Entries of the mark list per heap (Workstation GC); see `Gc::mark_list_overflowed`.
-    pub(crate) mark_list_entries: f64,
+    /// Entries of the Workstation GC's mark list; see `Gc::resize_mark_list_after`.
+    pub(crate) wks_mark_list_entries: f64,
     pub(crate) elevation_locked: bool,
     pub(crate) elevation_lock_count: u32,
     pub(crate) expand_in_next_full_gc: bool,
@@ -153,7 +153,7 @@ impl Gc {
     fn from_tuning(tuning: GcTuning, pauses: PauseModel, classes: Vec<ClassSpec>) -> Gc {
         let heaps = tuning.initial_heaps;
         let n = heaps as f64;
-        let mark_list_entries = collect::initial_mark_list_entries(&tuning);
+        let wks_mark_list_entries = collect::initial_mark_list_entries(&tuning);
         let mut heap = Heap::new(classes);
         let nclasses = heap.classes.len();
         // Every generation starts with its minimum budget (`init_dynamic_data`).
@@ -195,7 +195,7 @@ impl Gc {
             gc_count: 0,
             gen0_reduction_count: 0,
             low_card_efficiency: false,
-            mark_list_entries,
+            wks_mark_list_entries,
             elevation_locked: false,
             elevation_lock_count: 0,
             expand_in_next_full_gc: false,

@@ -11,8 +11,8 @@ pub enum GcProfile {
     /// .NET 8: regions; DATAS opt-in (`GCDynamicAdaptationMode=1`). Validated against the real runtime.
     Net8,
     /// .NET 9: as .NET 8, DATAS on by default for Server GC, and a Workstation mark list that
-    /// shrinks to 32,768 entries rather than 16,384 (the vectorised sort on Linux x64). Modelled
-    /// from the runtime's rules.
+    /// shrinks to 32,768 entries rather than 16,384 (the vectorised sort on Linux x64 with AVX2).
+    /// Modelled from the runtime's rules.
     Net9,
     /// .NET 10: as .NET 9, and `GCGen0MaxBudget` honoured under DATAS. Modelled from the runtime's rules.
     Net10,
