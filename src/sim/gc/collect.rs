@@ -1052,6 +1052,8 @@ pub(crate) fn set_budget(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sim::gc::heap::ClassSpec;
+    use crate::sim::gc::settings::{GcSettings, MachineSpec};
 
     #[test]
     fn poisson_tail_matches_the_closed_form() {
@@ -1061,15 +1063,13 @@ mod tests {
         assert_eq!(poisson_at_least(3.0, 0), 1.0);
     }
 
-    fn gc_with(settings: crate::sim::gc::settings::GcSettings) -> Gc {
-        use crate::sim::gc::heap::ClassSpec;
-        use crate::sim::gc::settings::MachineSpec;
+    fn gc_with(settings: GcSettings) -> Gc {
         let class = ClassSpec::new("young", Death::Transient, Placement::Scattered);
         Gc::new(&settings, &MachineSpec::default(), vec![class])
     }
 
     fn workstation(profile: GcProfile) -> Gc {
-        gc_with(crate::sim::gc::settings::GcSettings {
+        gc_with(GcSettings {
             profile,
             ..Default::default()
         })
@@ -1101,7 +1101,7 @@ mod tests {
         // A hard limit gives a smaller segment and list: 64 MiB starts at 32,768, 16 MiB at the
         // floor of 8,192, which the first full GC grows to 16,384.
         for (limit_mib, start) in [(64u64, 32_768.0), (16, 8_192.0)] {
-            let mut gc = gc_with(crate::sim::gc::settings::GcSettings {
+            let mut gc = gc_with(GcSettings {
                 profile: GcProfile::Net8,
                 heap_hard_limit: Some(limit_mib << 20),
                 ..Default::default()
@@ -1111,7 +1111,7 @@ mod tests {
             assert_eq!(gc.mark_list_entries(), 16_384.0, "{limit_mib} MiB");
         }
         // Server GC's list keeps its size.
-        let mut gc = gc_with(crate::sim::gc::settings::GcSettings {
+        let mut gc = gc_with(GcSettings {
             profile: GcProfile::Net8,
             server: true,
             ..Default::default()

@@ -428,15 +428,20 @@ impl Gc {
         self.mem.soh_slack(&self.heap)
     }
 
+    /// LOH free space beyond one large object, bytes: below zero no object fits in it any more.
+    fn loh_free_beyond_an_object(&self) -> f64 {
+        self.heap.gens[LOH].free - self.mean_large_object().max(LOH_THRESHOLD as f64)
+    }
+
     /// Whether large-object allocation is landing on memory that was never touched: the LOH has
     /// no free space left to reuse, so it grows at its end.
     pub fn allocating_large_into_fresh_memory(&self) -> bool {
-        self.heap.gens[LOH].free < self.mean_large_object().max(LOH_THRESHOLD as f64)
+        self.loh_free_beyond_an_object() < 0.0
     }
 
     /// LOH free space large allocation can still reuse before it needs fresh pages, bytes.
     pub fn loh_reusable_bytes(&self) -> f64 {
-        (self.heap.gens[LOH].free - self.mean_large_object().max(LOH_THRESHOLD as f64)).max(0.0)
+        self.loh_free_beyond_an_object().max(0.0)
     }
 
     /// Committed large-object pages never written (not resident), under the LOH's objects or
